@@ -1,6 +1,7 @@
 """The course's notebook format: which cells are questions, answers, exercises and checks.
 
-Tools never parse prose. Every special cell carries metadata ``{"course": {"kind": K, "id": "NN.k"}}``:
+Tools never parse prose. Every special cell carries the metadata
+``{"course": {"kind": K, "id": "NN.k"}}``:
 
 - ``question``: a markdown cell that begins ``**Question NN.k**`` followed by the prompt;
 - ``answer``: the code cell right after it, exactly ``answer_NN_k = \"\"\"...\"\"\"``;
@@ -52,7 +53,7 @@ def answer_variable(qid: str) -> str:
 def answer_cell_source(qid: str, text: str) -> str:
     """The exact source of an answer cell holding `text`."""
     body = text.strip().replace('"""', '\\"\\"\\"')
-    return f'{answer_variable(qid)} = """\n{body}\n"""' if body else f'{answer_variable(qid)} = """\n\n"""'
+    return f'{answer_variable(qid)} = """\n{body}\n"""'
 
 
 def parse_answer(source: str) -> str:
