@@ -14,3 +14,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(getattr(pytest.mark, f"m{match.group(1)}"))
         if "tooling" in path.parts:
             item.add_marker(pytest.mark.tooling)
+
+
+# tests/fixtures holds small fake courses that tooling tests copy and run on their own.
+collect_ignore_glob = ["fixtures/*"]

@@ -157,3 +157,9 @@ def clear_outputs(nb) -> None:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+
+
+def notebook_text(nb) -> str:
+    """The canonical text of a notebook, byte for byte what `nbformat.write` stores."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
