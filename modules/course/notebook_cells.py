@@ -9,8 +9,8 @@ Tools never parse prose. Every special cell carries the metadata
 - ``exercise``: a code cell with a ``# BEGIN SOLUTION NN.k`` region the learner fills in;
 - ``check``: the code cell after an exercise that checks it.
 
-An answer that is empty is *blank* (skipped); one that starts with ``hint`` (or is just ``?``)
-asks the grader for a hint instead of a grade.
+An answer that is empty is *blank* (skipped); one whose first word is ``hint`` (or that is
+just ``?``) asks the grader for a hint instead of a grade.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def answer_status(answer: str) -> str:
     text = answer.strip()
     if not text:
         return "blank"
-    if text == "?" or text.lower().startswith("hint"):
+    if text == "?" or re.match(r"hint\b", text, flags=re.IGNORECASE):
         return "hint"
     return "answered"
 
