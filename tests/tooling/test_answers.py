@@ -41,7 +41,8 @@ def answers_cli(*args: str, work_dir: Path | None = None):
 
 @pytest.mark.parametrize("text, status", [
     ("", "blank"), ("  \n ", "blank"), ("hint", "hint"), ("Hint: where do I start?", "hint"),
-    ("?", "hint"), ("The gradient accumulates.", "answered"), ("hinting at it is an answer", "answered"),
+    ("?", "hint"), ("The gradient accumulates.", "answered"),
+    ("hinting at it is an answer", "answered"),
 ])
 def test_answer_status(text, status):
     assert answer_status(text) == status

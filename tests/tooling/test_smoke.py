@@ -11,7 +11,12 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 import modules
 from modules.course.catalogue import MODULES, available_modules
 from modules.course.manifest import load_manifest
-from modules.course.notebook_cells import KERNEL_NAME, notebook_problems, notebook_text, read_notebook
+from modules.course.notebook_cells import (
+    KERNEL_NAME,
+    notebook_problems,
+    notebook_text,
+    read_notebook,
+)
 from modules.course.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.smoke
