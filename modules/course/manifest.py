@@ -1,0 +1,233 @@
+"""The data manifest: every file the course downloads or generates, read from manifest.toml.
+
+`load_manifest()` reads and validates the TOML into frozen dataclasses; `downloads_for(track)`
+and `entries_for_module(nn, track)` answer the two questions the tools ask: what must this track
+fetch, and what does this module need?
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from modules.course.settings import TRACKS
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = None
+
+MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
+MODULE_NUMBERS = range(0, 12)
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+
+
+class ManifestError(ValueError):
+    """The manifest is malformed; the message says which entry and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a download can come from, with the size and sha256 of the file it serves."""
+
+    url: str
+    sha256: str
+    size: int | None  # None when the host publishes no size: only the sha256 is checked
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file fetched from the internet into `data/<path>`."""
+
+    target: str
+    path: str
+    sources: tuple[Source, ...]
+    tracks: tuple[str, ...]
+    modules: tuple[int, ...]
+    description: str
+
+    @property
+    def expected_size(self) -> int | None:
+        """The size shown to learners: the first source's that is known."""
+        return next((s.size for s in self.sources if s.size is not None), None)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file the course generates into `data/<path>` by running `produced_by`."""
+
+    path: str
+    produced_by: str
+    tracks: tuple[str, ...]
+    modules: tuple[int, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    downloads: tuple[Download, ...]
+    artifacts: tuple[Artifact, ...]
+
+    def targets(self) -> list[str]:
+        """Target names in manifest order, each once."""
+        return list(dict.fromkeys(d.target for d in self.downloads))
+
+    def downloads_for(self, track: str, targets: list[str] | None = None) -> list[Download]:
+        """The downloads `track` needs, limited to `targets` (all targets when None)."""
+        _check_track(track)
+        unknown = sorted(set(targets or []) - set(self.targets()))
+        if unknown:
+            raise ValueError(f"unknown target {', '.join(unknown)}; "
+                             f"valid targets: {', '.join(self.targets())}")
+        return [d for d in self.downloads
+                if track in d.tracks and (targets is None or d.target in targets)]
+
+    def entries_for_module(self, nn: int | str, track: str) -> list[Download | Artifact]:
+        """The downloads and artifacts module `nn` (3 or "03") needs on `track`."""
+        _check_track(track)
+        number = int(nn)
+        return [e for e in (*self.downloads, *self.artifacts)
+                if number in e.modules and track in e.tracks]
+
+
+def format_size(size: int | None) -> str:
+    """Bytes in decimal units, as download speeds are quoted: 1115394 -> '1.1 MB'."""
+    if size is None:
+        return "?"
+    if size < 1000:
+        return f"{size} B"
+    for unit in ("kB", "MB", "GB"):
+        size /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{size:.1f} {unit}"
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
+    """Read and validate a manifest file; raises ManifestError naming what is wrong."""
+    if tomllib is None:
+        raise ManifestError(f"reading {path.name} needs Python 3.11 or newer (for tomllib); this "
+                            f"is Python {sys.version.split()[0]}. Run ./setup.sh to build .venv.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ManifestError(f"{path} is not valid TOML: {err}") from None
+    unknown = set(raw) - {"download", "artifact"}
+    if unknown:
+        raise ManifestError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; "
+                            f"expected [[download]] and [[artifact]]")
+    manifest = Manifest(
+        downloads=tuple(_parse_download(d, i) for i, d in enumerate(raw.get("download", []))),
+        artifacts=tuple(_parse_artifact(a, i) for i, a in enumerate(raw.get("artifact", []))),
+    )
+    paths = [e.path for e in (*manifest.downloads, *manifest.artifacts)]
+    duplicates = sorted({p for p in paths if paths.count(p) > 1})
+    if duplicates:
+        raise ManifestError(f"{path}: more than one entry writes {', '.join(duplicates)}")
+    return manifest
+
+
+@cache
+def course_manifest() -> Manifest:
+    """The course's own manifest, read once per process."""
+    return load_manifest()
+
+
+def downloads_for(track: str, targets: list[str] | None = None) -> list[Download]:
+    """The course manifest's downloads for `track`; see Manifest.downloads_for."""
+    return course_manifest().downloads_for(track, targets)
+
+
+def entries_for_module(nn: int | str, track: str) -> list[Download | Artifact]:
+    """What module `nn` needs on `track` in the course manifest; see Manifest.entries_for_module."""
+    return course_manifest().entries_for_module(nn, track)
+
+
+def _check_track(track: str) -> None:
+    if track not in TRACKS:
+        raise ValueError(f"unknown track '{track}'; use one of {', '.join(TRACKS)}")
+
+
+def _parse_download(raw: dict, index: int) -> Download:
+    where = f"[[download]] #{index + 1} ({raw.get('path', 'no path')})"
+    _require_keys(raw, where, {"target", "path", "tracks", "modules", "description", "source"})
+    target = _string(raw, "target", where)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", target):
+        raise ManifestError(f"{where}: target '{target}' must be lower-case letters, digits, "
+                            f"- or _")
+    sources = raw["source"]
+    if not isinstance(sources, list) or not sources:
+        raise ManifestError(f"{where}: needs at least one [[download.source]]")
+    return Download(target=target, path=_relative_path(raw, where),
+                    sources=tuple(_parse_source(s, f"{where} source #{i + 1}")
+                                  for i, s in enumerate(sources)),
+                    tracks=_tracks(raw, where), modules=_modules(raw, where),
+                    description=_string(raw, "description", where))
+
+
+def _parse_source(raw: dict, where: str) -> Source:
+    _require_keys(raw, where, {"url", "sha256"}, optional={"size"})
+    url = _string(raw, "url", where)
+    if not url.startswith(("https://", "http://")):
+        raise ManifestError(f"{where}: url '{url}' must start with https:// or http://")
+    sha256 = _string(raw, "sha256", where)
+    if not SHA256_PATTERN.fullmatch(sha256):
+        raise ManifestError(f"{where}: sha256 must be 64 lower-case hex digits, got '{sha256}'")
+    size = raw.get("size")
+    if size is not None and (type(size) is not int or size <= 0):
+        raise ManifestError(f"{where}: size must be a positive number of bytes, got {size!r}")
+    return Source(url=url, sha256=sha256, size=size)
+
+
+def _parse_artifact(raw: dict, index: int) -> Artifact:
+    where = f"[[artifact]] #{index + 1} ({raw.get('path', 'no path')})"
+    _require_keys(raw, where, {"path", "produced_by", "tracks", "modules", "description"})
+    return Artifact(path=_relative_path(raw, where),
+                    produced_by=_string(raw, "produced_by", where),
+                    tracks=_tracks(raw, where), modules=_modules(raw, where),
+                    description=_string(raw, "description", where))
+
+
+def _require_keys(raw: dict, where: str, required: set[str], optional: set[str] | None = None):
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a table of keys, got {raw!r}")
+    missing = sorted(required - set(raw))
+    extra = sorted(set(raw) - required - (optional or set()))
+    if missing:
+        raise ManifestError(f"{where}: missing {', '.join(missing)}")
+    if extra:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(extra)}")
+
+
+def _string(raw: dict, key: str, where: str) -> str:
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(f"{where}: {key} must be a non-empty string")
+    return value
+
+
+def _relative_path(raw: dict, where: str) -> str:
+    path = _string(raw, "path", where)
+    parts = PurePosixPath(path).parts
+    if path.startswith("/") or ".." in parts or "\\" in path:
+        raise ManifestError(f"{where}: path '{path}' must be relative to data/, with / separators")
+    return path
+
+
+def _tracks(raw: dict, where: str) -> tuple[str, ...]:
+    tracks = raw["tracks"]
+    if not isinstance(tracks, list) or not tracks or not set(tracks) <= set(TRACKS):
+        raise ManifestError(f"{where}: tracks must be a non-empty list drawn from "
+                            f"{', '.join(TRACKS)}, got {tracks!r}")
+    return tuple(tracks)
+
+
+def _modules(raw: dict, where: str) -> tuple[int, ...]:
+    modules = raw["modules"]
+    if (not isinstance(modules, list) or not modules
+            or any(type(m) is not int or m not in MODULE_NUMBERS for m in modules)):
+        raise ManifestError(f"{where}: modules must be a non-empty list of module numbers "
+                            f"0 to 11, got {modules!r}")
+    return tuple(modules)
