@@ -1,7 +1,7 @@
 """The proof that the scaffold is real.
 
 1. Nothing leaks: no solution marker in the scaffold's modules or notebooks, every answer cell
-   empty, and no reference answer anywhere in the scaffold's files.
+   empty, and no reference answer anywhere in the scaffold's files (and every question has one).
 2. For each module NN, with only module NN stubbed, every test marked `exercise(...)` in
    `tests/test_NN_*.py` fails with NotImplementedError, every exercise has such a test, and no
    unmarked test depends on a stub.
@@ -38,12 +38,16 @@ def _link_data(root: Path, tree: Path) -> None:
 
 
 def leaks(root: Path, scaffold: Path, files: list[str]) -> list[str]:
-    """Markers or reference answers that survive into the scaffold."""
+    """Markers or reference answers that survive into the scaffold, and missing references."""
     problems, references = [], []
     for path in files:
         if path.endswith(".ipynb") and exercise_module(path):
             nb = nbformat.read(str(root / path), as_version=4)
-            references += [(path, qid, text) for qid, text in reference_answers(nb).items() if text]
+            for qid, text in reference_answers(nb).items():
+                if text:
+                    references.append((path, qid, text))
+                else:
+                    problems.append(f"{path}: question {qid} has no reference answer")
     for path in files:
         if exercise_module(path) is None:
             text = _readable_text(scaffold / path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from modules.course.notebook_cells import questions_and_answers
+from modules.course.notebook_cells import answer_cell_source, notebook_text, questions_and_answers
 from modules.course.paths import REPO_ROOT
 from modules.course.scaffold_check import check
 from modules.course.scaffolding import build
@@ -148,6 +148,16 @@ def test_check_reports_leaked_reference_answers(course):
     commit_all(course)
     problems = check(course, log=lambda _: None)
     assert any("README.md: contains the reference answer to question 01.1" in p for p in problems)
+
+
+def test_check_reports_a_question_without_a_reference_answer(course):
+    path = course / "notebooks/01_fixture.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[-1].source = answer_cell_source("01.1", "")
+    path.write_text(notebook_text(nb))
+    commit_all(course)
+    problems = check(course, log=lambda _: None)
+    assert "notebooks/01_fixture.ipynb: question 01.1 has no reference answer" in problems
 
 
 def test_branch_is_deterministic_and_never_touches_the_working_tree(course):
