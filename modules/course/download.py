@@ -275,7 +275,8 @@ def _failure_message(entry: Download, target: Path, failures: list[str]) -> str:
         *(f"  - {failure}" for failure in failures),
         "To place the file by hand, either",
         f"  - open {urls} in a browser and save the file as {target}, or",
-        "  - put it in a folder (any layout) and run ./datasets.sh --from FOLDER;",
+        f"  - put it in a folder (any layout) and run "
+        f"./datasets.sh [--tiny|--small] --from FOLDER {entry.target};",
         "then run ./datasets.sh --check to verify it.",
     ])
 

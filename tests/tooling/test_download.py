@@ -80,7 +80,7 @@ def test_a_404_names_the_url_and_how_to_place_the_file_by_hand(server, data_dir)
     message = str(error.value)
     assert f"{url}: HTTP 404 Not Found" in message
     assert f"save the file as {data_dir / PATH}" in message
-    assert "./datasets.sh --from FOLDER" in message
+    assert "./datasets.sh [--tiny|--small] --from FOLDER sample;" in message
     assert "./datasets.sh --check" in message
 
 
