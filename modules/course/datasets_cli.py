@@ -136,7 +136,7 @@ def check_files(entries: list[Download], track: str, data_dir: Path, stamps: Sta
 
 def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
                stamps: Stamps) -> int:
-    """A table of every download: its size on each track and whether it is here."""
+    """A table of every download: its size on each track, whether it is here, its URLs."""
     entries = [d for d in manifest.downloads if targets is None or d.target in targets]
     rows = [["target", "file", *settings.TRACKS, "on disk"]]
     for entry in entries:
@@ -150,6 +150,12 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
+    print(f"\nWhere each file comes from (mirrors after the first); to fetch one by hand, save it "
+          f"under {data_dir} at its path:")
+    for entry in entries:
+        print(f"  {entry.path}")
+        for source in entry.sources:
+            print(f"    {source.url}")
     return 0
 
 
