@@ -129,11 +129,10 @@ def import_from(folder: Path, entry: Download, data_dir: Path, stamps: Stamps | 
 
 def set_aside(path: Path, stamps: Stamps, entry: Download) -> Path:
     """Move an invalid file to `<file>.invalid-<time>` (never delete it) and say so."""
-    aside = path.with_name(f"{path.name}.invalid-{time.strftime('%Y%m%d-%H%M%S')}")
-    counter = 1
-    while aside.exists():
-        counter += 1
-        aside = aside.with_name(f"{path.name}.invalid-{time.strftime('%Y%m%d-%H%M%S')}-{counter}")
+    now = time.strftime("%Y%m%d-%H%M%S")
+    aside, counter = path.with_name(f"{path.name}.invalid-{now}"), 2
+    while aside.exists():  # twice in one second: never overwrite an earlier copy
+        aside, counter = path.with_name(f"{path.name}.invalid-{now}-{counter}"), counter + 1
     os.replace(path, aside)
     stamps.forget(entry.path)
     print(f"{path} is not the file the manifest describes (wrong size or sha256); "
@@ -164,10 +163,11 @@ def _stream(session: requests.Session, source: Source, part: Path, expects_html:
     response = session.get(source.url, headers=headers, stream=True,
                            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
     with response:
-        if (offset and response.status_code == 416) or (
-                response.status_code == 206 and not _range_starts_at(response, offset)):
+        if offset and response.status_code == 416:
+            return  # nothing after `offset`: the part may be complete, and the check will tell
+        if response.status_code == 206 and not _range_starts_at(response, offset):
             part.unlink()
-            raise _Cut(f"the server cannot resume from byte {offset:,}; starting over")
+            raise _Cut(f"the server sent another range than bytes {offset:,}-; starting over")
         response.raise_for_status()
         content_type = response.headers.get("Content-Type", "")
         if content_type.startswith("text/html") and not expects_html:

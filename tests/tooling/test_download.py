@@ -39,6 +39,27 @@ def test_a_server_without_range_support_restarts_cleanly(server, data_dir, small
     assert "does not resume downloads; starting over" in capsys.readouterr().out
 
 
+def test_a_complete_part_from_an_earlier_run_is_checked_without_a_request(server, data_dir):
+    url = server.add("/input.txt", Route(BODY))
+    (data_dir / "shakespeare").mkdir()
+    (data_dir / "shakespeare/input.txt.part").write_bytes(BODY)
+    (data_dir / "shakespeare/input.txt.part.sha256").write_text(sha256(BODY))
+    assert fetch(entry_for(PATH, (url, BODY)), data_dir) == DOWNLOADED
+    assert server.requests == []
+    assert sorted(p.name for p in (data_dir / "shakespeare").iterdir()) == ["input.txt"]
+
+
+def test_a_complete_part_of_unknown_size_survives_the_server_s_416(server, data_dir):
+    url = server.add("/input.txt", Route(BODY))
+    (data_dir / "shakespeare").mkdir()
+    (data_dir / "shakespeare/input.txt.part").write_bytes(BODY)
+    (data_dir / "shakespeare/input.txt.part.sha256").write_text(sha256(BODY))
+    entry = Download("sample", PATH, (Source(url, sha256(BODY), None),), ("tiny",), (3,), "test")
+    assert fetch(entry, data_dir) == DOWNLOADED
+    assert [r.headers.get("Range") for r in server.requests] == ["bytes=5000-"]
+    assert (data_dir / PATH).read_bytes() == BODY
+
+
 def test_a_checksum_mismatch_leaves_no_final_file_and_keeps_the_bytes(server, data_dir):
     url = server.add("/input.txt", Route(BODY))
     expected = make_bytes(5000, seed=1)  # same size, other bytes
