@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 
 import pytest
 from fake_data import entry_for, make_bytes, sha256
@@ -133,7 +134,9 @@ def test_an_unknown_target_exits_2_and_lists_the_valid_ones(capsys, data_dir, ma
     (["--tiny", "--small"], "not allowed with argument"),
 ])
 def test_the_wrapper_script_refuses_bad_input_with_exit_2(args, problem):
-    done = subprocess.run([str(REPO_ROOT / "datasets.sh"), *args], capture_output=True, text=True)
+    env = {**os.environ, "PYTHON": sys.executable}  # used where the copy has no .venv
+    done = subprocess.run([str(REPO_ROOT / "datasets.sh"), *args], capture_output=True, text=True,
+                          env=env)
     assert done.returncode == 2
     assert problem in done.stderr
     assert "TARGET is one of: tinyshakespeare, tinystories, glove" in done.stderr
