@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None, data_dir: Path | None = None,
     try:
         return get_files(entries, track, data_dir, stamps, args.folder)
     except KeyboardInterrupt:
-        print("\ninterrupted: run the same command again to resume", file=sys.stderr)
+        print("\ninterrupted: run the same command again to continue", file=sys.stderr)
         return 130
 
 
@@ -98,7 +98,7 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
                 outcome = import_from(folder, entry, data_dir, stamps)
         except DownloadError as err:
             failed.append(entry)
-            print(f"  failed            {entry.path}")
+            print(f"  {'failed':<17} {entry.path}")
             print(_indent(str(err)))
             if folder is not None:
                 print(f"    fetch it with: {fetch_command(track, entry.target)}")
