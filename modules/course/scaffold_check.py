@@ -32,9 +32,11 @@ def _probe(tree: Path, args: list[str]) -> tuple[list[dict], str]:
     return run_probed_pytest(args, cwd=tree, env={**NESTED, "PYTHONPATH": str(tree)})
 
 
-def _link_data(root: Path, tree: Path) -> None:
-    if (root / "data").is_dir() and not (tree / "data").exists():
-        (tree / "data").symlink_to((root / "data").resolve(), target_is_directory=True)
+def _link_environment(root: Path, tree: Path) -> None:
+    """Give a scaffold tree the data and .venv of `root`, as a learner's checkout has them."""
+    for name in ("data", ".venv"):
+        if (root / name).is_dir() and not (tree / name).exists():
+            (tree / name).symlink_to((root / name).resolve(), target_is_directory=True)
 
 
 def leaks(root: Path, scaffold: Path, files: list[str]) -> list[str]:
@@ -126,7 +128,7 @@ def check(root: Path, log=print) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         full = Path(tmp) / "full"
         build(root, full)
-        _link_data(root, full)
+        _link_environment(root, full)
         log("checking for leaks")
         problems += leaks(root, full, files)
         for module in sorted(exercises):
@@ -139,7 +141,7 @@ def check(root: Path, log=print) -> list[str]:
                 continue
             tree = Path(tmp) / f"only-{module}"
             build(root, tree, only={module})
-            _link_data(root, tree)
+            _link_environment(root, tree)
             problems += judge_module(module, exercises[module], *_probe(tree, tests))
         earliest = min((e for ids in exercises.values() for e in ids), key=exercise_order)
         log(f"the whole scaffold: pytest -x must fail first on exercise {earliest}")
