@@ -60,7 +60,9 @@ fi
 record ".venv" "ok"
 
 step "3/6 Install the course and its pinned dependencies (first time: several minutes)"
-.venv/bin/python -m pip install --disable-pip-version-check -e . \
+quiet=()  # a re-run only reports what changes
+if .venv/bin/python -c 'import modules, torch' 2>/dev/null; then quiet=(--quiet); fi
+.venv/bin/python -m pip install --disable-pip-version-check "${quiet[@]}" -e . \
     || fail "install" "pip could not install the course; read its messages above (offline? see README, Troubleshooting)"
 record "install" "ok (torch $(.venv/bin/python -c 'import torch; print(torch.__version__)'))"
 

@@ -110,7 +110,8 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
         return 1
     track_file(data_dir).parent.mkdir(parents=True, exist_ok=True)
     track_file(data_dir).write_text(track + "\n")
-    print(f"All {len(entries)} files are in place; the {track} track is now the default "
+    files = "the file is" if len(entries) == 1 else f"all {len(entries)} files are"
+    print(f"Done: {files} in place; the {track} track is now the default "
           f"(recorded in {track_file(data_dir)}).")
     return 0
 
