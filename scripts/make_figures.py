@@ -1,0 +1,194 @@
+"""Draw the figures of the course's docs pages from code, so that nobody draws them by hand.
+
+Each figure is a function that draws one PNG at the path it is given; the `figure` decorator
+registers it under its module number and file name. Later modules add their own functions below.
+
+    python scripts/make_figures.py              # every figure of every module
+    python scripts/make_figures.py --module 00  # only Module 00's figures
+    python scripts/make_figures.py --list       # what would be drawn, and where
+
+PNGs are written without a timestamp or version stamp, so re-running on the same code and the same
+matplotlib gives the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
+
+from modules.course.paths import DOCS_DIR  # noqa: E402
+
+FIGURES_DIR = DOCS_DIR / "figures"
+DPI = 110
+
+FigureFunction = Callable[[Path], None]
+REGISTRY: dict[str, dict[str, FigureFunction]] = {}  # module "NN" -> {file name: function}
+
+
+def figure(module: str, filename: str) -> Callable[[FigureFunction], FigureFunction]:
+    """Register a function that draws `filename` for module `module` ("00", "07", ...)."""
+
+    def register(function: FigureFunction) -> FigureFunction:
+        REGISTRY.setdefault(module, {})[filename] = function
+        return function
+
+    return register
+
+
+def save(fig: plt.Figure, path: Path) -> None:
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+# --- Module 00: prerequisites -------------------------------------------------------------------
+
+
+def _sheets(ax, x, y, rows, cols, depth, cell, color, labels=None, highlight=None):
+    """Draw a (depth, rows, cols) tensor as `depth` offset grids; the front grid is at (x, y).
+
+    `labels` writes text into the front grid's cells; `highlight` is a (row, col) of the front grid.
+    """
+    offset = 0.45 * cell
+    for sheet in reversed(range(depth)):
+        x0, y0 = x + sheet * offset, y + sheet * offset
+        front = sheet == 0
+        for r in range(rows):
+            for c in range(cols):
+                face = color if front else "#eeeeee"
+                if front and highlight == (r, c):
+                    face = "#f4a261"
+                ax.add_patch(Rectangle((x0 + c * cell, y0 + (rows - 1 - r) * cell), cell, cell,
+                                       facecolor=face, edgecolor="#333333", linewidth=0.8,
+                                       zorder=10 - sheet))
+                if front and labels is not None:
+                    ax.text(x0 + (c + 0.5) * cell, y0 + (rows - 0.5 - r) * cell, labels[r][c],
+                            ha="center", va="center", fontsize=8, zorder=20)
+
+
+def _arrow(ax, start, end, text):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.2,
+                                 color="#333333"))
+    ax.text((start[0] + end[0]) / 2, start[1] + 0.35, text, ha="center", va="bottom", fontsize=9)
+
+
+@figure("00", "00-shapes.png")
+def shapes_diagram(path: Path) -> None:
+    """ids (B, T) -> embeddings (B, T, d) -> logits (B, T, V), with B = 2, T = 4, d = 3, V = 7."""
+    B, T, d, V = 2, 4, 3, 7
+    cell = 0.5
+    ids = [["8"], ["5"], ["12"], ["12"]]
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    y = 0.6
+    _sheets(ax, 0.0, y, T, 1, B, cell, "#cfe3f5", labels=ids)
+    _arrow(ax, (1.2, y + 1.0), (2.6, y + 1.0), "E[ids]\nE: (V, d)")
+    _sheets(ax, 2.9, y, T, d, B, cell, "#d8f0d2")
+    _arrow(ax, (5.0, y + 1.0), (6.4, y + 1.0), "@ W\nW: (d, V)")
+    _sheets(ax, 6.7, y, T, V, B, cell, "#fbe3c5", highlight=(2, 4))
+    for x, text in ((0.25, "ids\n(B, T)\nint64"), (3.6, "embedded\n(B, T, d)"),
+                    (8.6, "logits\n(B, T, V)")):
+        ax.text(x, 0.0, text, ha="center", va="top", fontsize=10)
+    ax.text(6.7 + 4.5 * cell, y + T * cell + 0.55, "logits[0, 2, 4]: score for token 4\n"
+            "coming after position 2 of sequence 0", ha="center", va="bottom", fontsize=8.5,
+            color="#9c4a00")
+    ax.text(-0.3, y + T * cell / 2, "T", ha="right", va="center", fontsize=10, style="italic")
+    ax.text(6.7 + V * cell / 2, y - 0.05, "V", ha="center", va="top", fontsize=10, style="italic")
+    ax.text(2.9 + d * cell / 2, y - 0.05, "d", ha="center", va="top", fontsize=10, style="italic")
+    ax.text(6.7 + V * cell + 0.4, y + T * cell + 0.2, "B (sheets)", ha="left", va="center",
+            fontsize=9, style="italic")
+    ax.set_xlim(-0.6, 11.4)
+    ax.set_ylim(-0.9, 4.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("From token ids to logits: B = 2 sequences of T = 4 tokens, d = 3, V = 7",
+                 fontsize=11)
+    save(fig, path)
+
+
+@figure("00", "00-softmax-temperature.png")
+def softmax_temperature(path: Path) -> None:
+    """softmax(z / tau) of five logits at three temperatures, as grouped bars."""
+    logits = np.array([2.0, 1.0, 0.5, 0.0, -1.0])
+    temperatures = (0.5, 1.0, 2.0)
+    positions = np.arange(len(logits))
+    width = 0.8 / len(temperatures)
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    for k, tau in enumerate(temperatures):
+        scaled = logits / tau
+        probs = np.exp(scaled - scaled.max())
+        probs /= probs.sum()
+        ax.bar(positions + (k - 1) * width, probs, width, label=f"τ = {tau:g}")
+    ax.axhline(1 / len(logits), color="gray", linestyle=":", linewidth=1, label="uniform, 1/V")
+    ax.set_xticks(positions, [f"token {i}\nz = {z:g}" for i, z in enumerate(logits)])
+    ax.set_ylabel("probability")
+    ax.set_title("softmax(z / τ): low temperature sharpens, high temperature flattens", fontsize=10)
+    ax.legend()
+    save(fig, path)
+
+
+@figure("00", "00-neuron-graph.png")
+def neuron_graph(path: Path) -> None:
+    """The computation graph of z = w x + b, y = tanh(z), L = (y - t)^2 with local derivatives."""
+    nodes = {"w": (0, 2), "x": (0, 1), "b": (0, 0), "z": (2.6, 1), "y": (5.0, 1), "L": (7.4, 1)}
+    edges = [("w", "z", "∂z/∂w = x", 0.25), ("x", "z", "∂z/∂x = w", 0.12),
+             ("b", "z", "∂z/∂b = 1", -0.4), ("z", "y", "dy/dz = 1 − y²", 0.12),
+             ("y", "L", "dL/dy = 2(y − t)", 0.12)]  # (from, to, local derivative, label height)
+    fig, ax = plt.subplots(figsize=(8, 3))
+    for (name, (x, y)) in nodes.items():
+        ax.text(x, y, name, ha="center", va="center", fontsize=12, zorder=3,
+                bbox={"boxstyle": "circle,pad=0.35", "facecolor": "#cfe3f5", "edgecolor": "#333"})
+    for start, end, label, lift in edges:
+        (x0, y0), (x1, y1) = nodes[start], nodes[end]
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14,
+                                     shrinkA=16, shrinkB=16, color="#333333"))
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + lift, label, ha="center", va="bottom", fontsize=9)
+    ax.text(3.7, -0.55, "backward: dL/dw = dL/dy · dy/dz · ∂z/∂w   (multiply along the path)",
+            ha="center", fontsize=9.5, color="#9c4a00")
+    ax.annotate("", xy=(1.0, -0.25), xytext=(7.0, -0.25),
+                arrowprops={"arrowstyle": "-|>", "color": "#9c4a00", "linewidth": 1.2})
+    ax.set_xlim(-0.6, 8.0)
+    ax.set_ylim(-0.8, 2.5)
+    ax.axis("off")
+    ax.set_title("One neuron as a computation graph, each edge labelled with its local derivative",
+                 fontsize=10)
+    save(fig, path)
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", action="append", metavar="NN",
+                        help="only this module's figures (repeatable), e.g. --module 00")
+    parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="folder for the PNGs")
+    parser.add_argument("--list", action="store_true", help="list the figures and exit")
+    args = parser.parse_args(argv)
+
+    modules = [f"{int(m):02d}" for m in args.module] if args.module else sorted(REGISTRY)
+    unknown = [m for m in modules if m not in REGISTRY]
+    if unknown:
+        parser.error(f"no figures for module {', '.join(unknown)}; "
+                     f"modules with figures: {', '.join(sorted(REGISTRY))}")
+    if not args.list:
+        args.out.mkdir(parents=True, exist_ok=True)
+    for module in modules:
+        for filename, function in REGISTRY[module].items():
+            path = args.out / filename
+            if not args.list:
+                function(path)
+            print(f"{module}  {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
