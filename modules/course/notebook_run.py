@@ -31,7 +31,7 @@ def execute_notebook(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute(env={**os.environ, "COURSE_FAST": "1", "MPLBACKEND": "Agg"})
+        client.execute(env={**os.environ, "COURSE_FAST": "1"})
     except nbclient.exceptions.CellExecutionError as err:
         cell_id = next((c.get("id", "?") for c in nb.cells
                         if any(o.get("output_type") == "error" for o in c.get("outputs", []))), "?")
