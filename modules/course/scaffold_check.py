@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -32,11 +33,16 @@ def _probe(tree: Path, args: list[str]) -> tuple[list[dict], str]:
     return run_probed_pytest(args, cwd=tree, env={**NESTED, "PYTHONPATH": str(tree)})
 
 
-def _link_environment(root: Path, tree: Path) -> None:
-    """Give a scaffold tree the data and .venv of `root`, as a learner's checkout has them."""
+def _as_learner_checkout(root: Path, tree: Path) -> None:
+    """Make a scaffold tree look like a learner's checkout: a git repository on the branch
+    `scaffold`, with the data and .venv of `root` (both git-ignored)."""
     for name in ("data", ".venv"):
         if (root / name).is_dir() and not (tree / name).exists():
             (tree / name).symlink_to((root / name).resolve(), target_is_directory=True)
+    for command in (["init", "-q", "-b", "scaffold"], ["add", "-A"],
+                    ["-c", "user.name=scaffold", "-c", "user.email=scaffold@localhost",
+                     "commit", "-q", "-m", "scaffold"]):
+        subprocess.run(["git", *command], cwd=tree, check=True, capture_output=True)
 
 
 def leaks(root: Path, scaffold: Path, files: list[str]) -> list[str]:
@@ -128,7 +134,7 @@ def check(root: Path, log=print) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="scaffold-check-") as tmp:
         full = Path(tmp) / "full"
         build(root, full)
-        _link_environment(root, full)
+        _as_learner_checkout(root, full)
         log("checking for leaks")
         problems += leaks(root, full, files)
         for module in sorted(exercises):
@@ -141,7 +147,7 @@ def check(root: Path, log=print) -> list[str]:
                 continue
             tree = Path(tmp) / f"only-{module}"
             build(root, tree, only={module})
-            _link_environment(root, tree)
+            _as_learner_checkout(root, tree)
             problems += judge_module(module, exercises[module], *_probe(tree, tests))
         earliest = min((e for ids in exercises.values() for e in ids), key=exercise_order)
         log(f"the whole scaffold: pytest -x must fail first on exercise {earliest}")
