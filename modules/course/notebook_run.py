@@ -27,6 +27,7 @@ def notebook_to_run(module: CourseModule) -> Path:
 
 def execute_notebook(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     """Execute every cell in fast mode (COURSE_FAST=1) with this interpreter's kernel."""
+    __tracebackhide__ = True  # pytest shows the failing cell, not this function
     nb = nbformat.read(str(path), as_version=4)
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
