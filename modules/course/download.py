@@ -54,6 +54,16 @@ class _Cut(Exception):
     """The connection ended before the whole file arrived; resuming may finish it."""
 
 
+def _already_valid(entry: Download, target: Path, stamps: Stamps) -> bool:
+    """True if `target` holds a valid copy; an invalid one is moved aside, never deleted."""
+    if not target.is_file():
+        return False
+    if is_valid(entry, target, stamps):
+        return True
+    set_aside(target, stamps, entry)
+    return False
+
+
 def fetch(entry: Download, data_dir: Path, stamps: Stamps | None = None) -> str:
     """Make `data_dir/entry.path` hold a verified copy of the entry's file.
 
@@ -62,10 +72,8 @@ def fetch(entry: Download, data_dir: Path, stamps: Stamps | None = None) -> str:
     """
     stamps = stamps or Stamps(data_dir)
     target = data_dir / entry.path
-    if target.is_file():
-        if is_valid(entry, target, stamps):
-            return SKIPPED
-        set_aside(target, stamps, entry)
+    if _already_valid(entry, target, stamps):
+        return SKIPPED
     target.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(target)
     failures = []
@@ -100,10 +108,8 @@ def import_from(folder: Path, entry: Download, data_dir: Path, stamps: Stamps | 
     """
     stamps = stamps or Stamps(data_dir)
     target = data_dir / entry.path
-    if target.is_file():
-        if is_valid(entry, target, stamps):
-            return SKIPPED
-        set_aside(target, stamps, entry)
+    if _already_valid(entry, target, stamps):
+        return SKIPPED
     candidates = _candidates(folder, entry)
     if not candidates:
         raise DownloadError(f"{entry.path}: no file named {target.name} in {folder} "
