@@ -83,7 +83,7 @@ def check(exercise_id: str) -> None:
                         f"--rootdir={REPO_ROOT}", "--tb=short"], plugins=[selector])
     if selector.selected == 0:
         raise ExerciseNotDone(f"no tests are marked exercise({exercise_id!r}) in "
-                              f"{module.test_file.relative_to(REPO_ROOT)}")
+                              f"{module.test_file}")
     if code != 0:
         raise ExerciseNotDone(f"Exercise {exercise_id} is not done yet: read the first failure "
                               f"above, fix the code it names, then run this cell again.")

@@ -16,6 +16,7 @@ just ``?``) asks the grader for a hint instead of a grade.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +110,7 @@ def notebook_problems(nb, module_nn: str) -> list[str]:
     """Everything that breaks the course's notebook format; an empty list means well-formed."""
     problems = []
     try:
-        nbformat.validate(nb)
+        nbformat.validate(copy.deepcopy(nb))  # a copy: validate "repairs" duplicate ids in place
     except nbformat.ValidationError as err:
         problems.append(f"not valid nbformat: {err.message}")
     seen_ids = set()
