@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int | None:
     if args.no_launch:
         return 0
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={REPO_ROOT}", str(copy)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers often run as root; Jupyter refuses without it
     os.execv(sys.executable, command)  # replaces this process with JupyterLab
 
 
