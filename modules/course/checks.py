@@ -47,15 +47,16 @@ def expect(exercise_id: str, name: str, got, want, tol: float = 1e-6) -> None:
 
 
 class _SelectExercise:
-    """A pytest plugin that keeps only the tests marked `exercise(<id>)`."""
+    """A pytest plugin that keeps only the tests marked `exercise(<id>)`, except notebook
+    tests (a check cell must not execute the notebook it sits in)."""
 
     def __init__(self, exercise_id: str):
         self.exercise_id = exercise_id
         self.selected = 0
 
     def pytest_collection_modifyitems(self, config, items):
-        keep = [item for item in items
-                if any(self.exercise_id in mark.args for mark in item.iter_markers("exercise"))]
+        keep = [item for item in items if not item.get_closest_marker("notebook") and
+                any(self.exercise_id in mark.args for mark in item.iter_markers("exercise"))]
         config.hook.pytest_deselected(items=[item for item in items if item not in keep])
         items[:] = keep
         self.selected = len(keep)

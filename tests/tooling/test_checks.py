@@ -34,7 +34,7 @@ def test_expect_rejects_without_revealing_the_expected_value(got, want, words):
 
 @pytest.fixture
 def fake_module(tmp_path, monkeypatch):
-    """Module 01 with a test file of two exercises: 01.1 passes, 01.2 fails."""
+    """Module 01 with a test file of two exercises: 01.1 passes, 01.2 fails; and a notebook."""
     tests = tmp_path / "test_01_fake.py"
     tests.write_text('''import pytest
 
@@ -45,6 +45,11 @@ def test_01_1_passes():
 @pytest.mark.exercise("01.2")
 def test_01_2_fails():
     raise NotImplementedError("Exercise 01.2: implement `thing` in modules/m01_fake/x.py")
+
+@pytest.mark.notebook
+@pytest.mark.exercise("01.1")
+def test_01_notebook_would_run_the_check_cell_again():
+    raise AssertionError("a check cell must never execute its own notebook")
 ''')
     module = CourseModule(1, "fake", "Fake", "m01_fake")
     monkeypatch.setattr(CourseModule, "test_file", property(lambda self: tests))
