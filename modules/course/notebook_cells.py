@@ -6,7 +6,8 @@ Tools never parse prose. Every special cell carries the metadata
 - ``question``: a markdown cell that begins ``**Question NN.k**`` followed by the prompt;
 - ``answer``: the code cell right after it, exactly ``answer_NN_k = \"\"\"...\"\"\"``;
   on `main` the string holds a reference answer, the scaffold empties it;
-- ``exercise``: a code cell with a ``# BEGIN SOLUTION NN.k`` region the learner fills in;
+- ``exercise``: a code cell the learner completes (a solution region in Module 00's notebook,
+  a call of their module code in later ones);
 - ``check``: the code cell after an exercise that checks it.
 
 An answer that is empty is *blank* (skipped); one whose first word is ``hint`` (or that is

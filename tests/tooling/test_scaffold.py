@@ -85,7 +85,8 @@ def test_unbalanced_nested_or_unnamed_markers_are_rejected_with_the_line():
     with pytest.raises(MarkerError, match=r"f\.py:1: BEGIN SOLUTION is never closed"):
         find_regions("# BEGIN SOLUTION 01.1\nx = 1\n", "f.py")
     with pytest.raises(MarkerError, match=r"f\.py:2: .*cannot nest"):
-        find_regions("# BEGIN SOLUTION 01.1\n# BEGIN SOLUTION 01.2\n", "f.py")
+        find_regions("# BEGIN SOLUTION 01.1\n# BEGIN SOLUTION 01.2\n# END SOLUTION\n"
+                     "# END SOLUTION\n", "f.py")
     with pytest.raises(MarkerError, match=r"needs an exercise id"):
         find_regions("# BEGIN SOLUTION\n# END SOLUTION\n", "f.py")
 
