@@ -2,15 +2,19 @@
 
 One step is forward, cross-entropy loss, backward and a plain SGD update, on one fixed batch.
 Both sides start from the same weights and data; times are medians over repeats after a
-warm-up. `scripts/bench_02_tensor_vs_torch.py` prints the full table; the notebook runs a
-small version.
+warm-up. PyTorch runs on `threads` threads during the timing (1 by default): on a small or
+shared machine, more threads than free cores make every parallel kernel wait for a descheduled
+thread, and the numbers measure the scheduler. NumPy's BLAS threads can only be set before NumPy
+loads (OPENBLAS_NUM_THREADS), which `scripts/bench_02_tensor_vs_torch.py` does; it prints the
+full table, and the notebook runs a small version.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +40,7 @@ class Config:
     n_classes: int
 
 
+TINY = Config("tiny", batch=32, n_in=2, n_hidden=16, n_classes=3)
 SMALL = Config("small", batch=512, n_in=2, n_hidden=100, n_classes=3)
 LARGE = Config("large", batch=4096, n_in=64, n_hidden=512, n_classes=10)
 
@@ -83,7 +88,7 @@ def torch_step(config: Config, dtype) -> Callable[[], float]:
         loss.backward()
         with torch.no_grad():
             for p in params:
-                p -= LEARNING_RATE * p.grad
+                p.add_(p.grad, alpha=-LEARNING_RATE)  # p -= lr * p.grad, in place
                 p.grad = None
         return loss.item()
 
@@ -115,15 +120,27 @@ class Row:
         return self.tensor_ms / self.torch_ms
 
 
-def compare(configs: list[Config], dtypes: list, warmup: int = 3,
-            repeats: int = 20) -> list[Row]:
-    """Time both implementations on every config and dtype."""
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the body with PyTorch's intra-op thread count set to `threads`, then restore it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def compare(configs: list[Config], dtypes: list, warmup: int = 3, repeats: int = 20,
+            threads: int = 1) -> list[Row]:
+    """Time both implementations on every config and dtype, PyTorch on `threads` threads."""
     rows = []
-    for config in configs:
-        for dtype in dtypes:
-            ours = median_seconds(tensor_step(config, dtype), warmup, repeats)
-            theirs = median_seconds(torch_step(config, dtype), warmup, repeats)
-            rows.append(Row(config, np.dtype(dtype).name, 1e3 * ours, 1e3 * theirs))
+    with torch_threads(threads):
+        for config in configs:
+            for dtype in dtypes:
+                ours = median_seconds(tensor_step(config, dtype), warmup, repeats)
+                theirs = median_seconds(torch_step(config, dtype), warmup, repeats)
+                rows.append(Row(config, np.dtype(dtype).name, 1e3 * ours, 1e3 * theirs))
     return rows
 
 

@@ -33,10 +33,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"cannot un-broadcast a gradient of shape {grad.shape} to {shape}: "
                          f"{shape} does not broadcast to {grad.shape}")
     # BEGIN SOLUTION 02.2
-    leading = grad.ndim - len(shape)
-    grad = grad.sum(axis=tuple(range(leading)))  # the axes broadcasting added in front
+    leading = tuple(range(grad.ndim - len(shape)))  # the axes broadcasting added in front
+    if leading:
+        grad = grad.sum(axis=leading)
     stretched = tuple(axis for axis, size in enumerate(shape)
-                      if size == 1 and grad.shape[axis] != 1)
-    grad = grad.sum(axis=stretched, keepdims=True)  # the size-1 axes it repeated
+                      if size == 1 and grad.shape[axis] != 1)  # the size-1 axes it repeated
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
     return np.asarray(grad)
     # END SOLUTION
