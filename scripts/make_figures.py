@@ -163,6 +163,62 @@ def neuron_graph(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 02: tensors ---------------------------------------------------------------------------
+# Module 02 draws with modules/m02_tensors/plots.py, which its notebook uses too; imported inside
+# the functions so that the other modules' figures do not depend on Module 02's code.
+
+
+@figure("02", "02-broadcasting.png")
+def broadcasting(path: Path) -> None:
+    """a (3, 1) + b (1, 4) -> (3, 4) forward, and the sums that un-broadcast the gradient."""
+    from modules.m02_tensors.plots import draw_broadcasting
+
+    fig, ax = plt.subplots(figsize=(9.5, 7))
+    draw_broadcasting(ax)
+    ax.set_title("Broadcasting repeats, so its backward sums over the copies", fontsize=11)
+    save(fig, path)
+
+
+@figure("02", "02-strides.png")
+def strides(path: Path) -> None:
+    """One storage of six numbers read through three views with different strides."""
+    import torch
+
+    from modules.m02_tensors.plots import draw_strides
+
+    base = torch.arange(6.0)
+    x = base.view(2, 3)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    draw_strides(ax, base, {"x = base.view(2, 3)": x, "x.T": x.T, "x[:, 1:]": x[:, 1:]})
+    ax.set_title("Views share one storage: element [i, j] is storage[offset + i·stride[0] + "
+                 "j·stride[1]]", fontsize=10)
+    save(fig, path)
+
+
+@figure("02", "02-spirals.png")
+def spirals(path: Path) -> None:
+    """Loss curves of the Module 02 MLP at three learning rates, and its decision regions."""
+    from modules.m02_tensors.data import make_spirals
+    from modules.m02_tensors.mlp import MLP, accuracy, train
+    from modules.m02_tensors.plots import plot_decision_boundary
+
+    x, y = make_spirals(n_per_class=100, n_classes=3, seed=0)
+    steps = 1500
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for lr in (0.1, 0.3, 1.0):
+        model = MLP(2, 100, 3, seed=0)
+        left.plot(train(model, x, y, steps=steps, lr=lr), label=f"lr = {lr:g}")
+    left.set_yscale("log")
+    left.set_xlabel("step")
+    left.set_ylabel("cross-entropy (log scale)")
+    left.set_title("Full-batch SGD, Linear(2, 100) → ReLU → Linear(100, 3)", fontsize=10)
+    left.legend()
+    plot_decision_boundary(right, model.predict, x, y)
+    right.set_title(f"Decision regions, lr = 1 after {steps} steps: "
+                    f"{accuracy(model, x, y):.0%} of training points", fontsize=10)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 
