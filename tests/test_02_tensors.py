@@ -87,6 +87,14 @@ def test_tensor_holds_float64_by_default_and_keeps_float32():
         Tensor([1, 2], dtype=np.int64)
 
 
+def test_a_tensor_from_an_earlier_import_is_refused_with_a_clear_message():
+    class StaleTensor:  # what a Tensor made before a check cell re-imported the module looks like
+        _backward = None
+
+    with pytest.raises(TypeError, match="earlier import"):
+        Tensor([1.0]) + StaleTensor()
+
+
 def test_from_op_records_the_graph_only_when_a_parent_requires_grad():
     leaf = Tensor([1.0, 2.0], requires_grad=True)
     const = Tensor([3.0, 4.0])

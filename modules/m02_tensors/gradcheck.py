@@ -50,9 +50,14 @@ def gradcheck(f: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 1
     """Check backward() of `f(*inputs)` against central differences on every input element.
 
     Every input must be a float64 Tensor with requires_grad=True; their data is perturbed in
-    place and restored. Element i passes when |analytic - numeric| <= atol + rtol * |numeric|;
-    the result reports the element that exceeds this bound by the largest factor (or comes
-    closest to it), and passes only if every element passes. Inputs' `grad` is overwritten.
+    place and restored. `weight` (drawn below) is the fixed random w of f's output shape:
+    the analytic gradients come from one `f(*inputs).backward(weight)` (clear the inputs' `grad`
+    first; an input that gets none has gradient 0), the numeric ones from sum(weight * f.data)
+    at x[i] +- eps (iterate over elements with `np.ndindex(t.shape)`).
+
+    Element i passes when |analytic - numeric| <= atol + rtol * |numeric|; the result reports
+    the element that exceeds this bound by the largest factor (or comes closest to it), and
+    passes only if every element passes.
     """
     for position, tensor in enumerate(inputs):
         if not isinstance(tensor, Tensor) or tensor.dtype != np.float64 or \

@@ -64,6 +64,10 @@ class Tensor:
             raise TypeError("Tensor(t) with a Tensor t: use t itself, or t.detach() for a copy "
                             "that is cut from the graph")
         array = np.asarray(data)
+        if array.dtype == object and hasattr(data, "_backward"):
+            raise TypeError("this Tensor comes from an earlier import of modules.m02_tensors (a "
+                            "notebook check cell re-imports the course's modules): re-run the "
+                            "cells that create your tensors")
         if dtype is None:
             dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.float64
         if np.dtype(dtype) not in FLOAT_DTYPES:
