@@ -1,7 +1,8 @@
 """What a notebook's check cells call.
 
 - `check("03.2")` runs the contract tests of exercise 03.2 in this process, against the code as
-  it is on disk now (edited modules are re-imported), and raises if any fails.
+  it is on disk now, and raises if any fails. Notebooks load IPython's autoreload, which updates
+  edited modules in place; elsewhere `check` re-imports them.
 - `expect(...)` compares a value written in the notebook itself (Module 00) without revealing
   the expected value, and `passed(...)` prints the tick.
 """
@@ -62,9 +63,22 @@ class _SelectExercise:
         self.selected = len(keep)
 
 
+def _autoreload_active() -> bool:
+    """True inside IPython with the autoreload extension, which reloads edited modules in place
+    before every cell (so objects made earlier in the notebook keep working)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and any("autoreload" in name
+                                     for name in shell.extension_manager.loaded)
+
+
 def _forget_course_code() -> None:
-    """Drop imported module and test code so that the next import reads the files on disk."""
-    roots = (REPO_ROOT / "tests", REPO_ROOT / "modules")
+    """Drop imported test code, and module code unless autoreload keeps it current, so that the
+    next import reads the files on disk."""
+    roots = [REPO_ROOT / "tests"] + ([] if _autoreload_active() else [REPO_ROOT / "modules"])
     keep = REPO_ROOT / "modules" / "course"
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
