@@ -163,6 +163,56 @@ def neuron_graph(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 01: scalar autodiff ------------------------------------------------------------------
+# Drawn with Module 01's own code (its graph drawing, its MLP and training loop), imported inside
+# the functions so that the other modules' figures do not depend on it.
+
+
+@figure("01", "01-graph.png")
+def autodiff_graph(path: Path) -> None:
+    """L = tanh((a * b + c) * f) drawn by draw_graph after L.backward()."""
+    from modules.m01_autodiff import Value, draw_graph
+
+    a, b, c, f = (Value(x, label=name) for x, name in
+                  ((2.0, "a"), (-3.0, "b"), (10.0, "c"), (-0.2, "f")))
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = (d * f).tanh()
+    loss.label = "L"
+    loss.backward()
+    fig = draw_graph(loss, title="L = tanh((a·b + c)·f) after L.backward(): each box holds its "
+                                 "value and dL/d(value)")
+    save(fig, path)
+
+
+@figure("01", "01-decision-boundary.png")
+def autodiff_decision_boundary(path: Path) -> None:
+    """The loss curve of MLP(2, [8, 1]) trained on 100 moons, and its decision boundary."""
+    from modules.m01_autodiff import MLP, accuracy, make_moons, scores_of, train
+    from modules.m01_autodiff.plots import plot_decision_boundary
+
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    steps = 150
+    history = train(model, X, y, steps=steps, lr=3.0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.2), layout="constrained")
+    left.plot(history.losses, color="C0")
+    left.set_yscale("log")
+    left.set_xlabel("step")
+    left.set_ylabel("logistic loss + L2 (log scale)", color="C0")
+    twin = left.twinx()
+    twin.plot(history.accuracies, color="C1")
+    twin.set_ylim(0, 1.05)
+    twin.set_ylabel("training accuracy", color="C1")
+    left.set_title("Full-batch gradient descent, lr = 3", fontsize=10)
+    plot_decision_boundary(right, model, X, y, resolution=60)
+    right.set_title(f"MLP(2, [8, 1]) after {steps} steps: "
+                    f"{accuracy(scores_of(model, X), y):.0%} of 100 points", fontsize=10)
+    save(fig, path)
+
+
 # --- Module 02: tensors ---------------------------------------------------------------------------
 # Module 02 draws with modules/m02_tensors/plots.py, which its notebook uses too; imported inside
 # the functions so that the other modules' figures do not depend on Module 02's code.
