@@ -24,7 +24,10 @@ def _as_number(x: object, what: str, supported: str = "an int or a float") -> fl
     """`x` as a float if it is a real number (and not a bool), else a TypeError naming `what`."""
     if type(x) is float or type(x) is int:  # the common case first: the Real check is slow
         return float(x)
-    if isinstance(x, bool) or not isinstance(x, Real):
+    if isinstance(x, bool):
+        raise TypeError(f"{what} must be {supported}, got bool {x!r}; a bool here is usually a "
+                        f"bug, so it is refused: write 1.0 or 0.0 if you mean a number")
+    if not isinstance(x, Real):
         raise TypeError(f"{what} must be {supported}, got {type(x).__name__} {x!r:.60}; "
                         f"convert a number with float(x), and use one Value per element of an "
                         f"array or list")
