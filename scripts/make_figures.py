@@ -269,6 +269,88 @@ def spirals(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 03: bigram language model -------------------------------------------------------------
+# Drawn with Module 03's own models and plots, imported inside the functions so that the other
+# modules' figures do not depend on it. Without TinyShakespeare they use the stand-in text.
+
+
+def _bigram_data():
+    """The vocabulary, all ids, and the 90% / 10% split of TinyShakespeare (or the stand-in)."""
+    import torch
+
+    from modules.course.corpus import tinyshakespeare
+    from modules.m03_bigram import CharVocab, train_val_split
+
+    text = tinyshakespeare(allow_standin=True)
+    vocab = CharVocab.from_text(text)
+    ids = torch.tensor(vocab.encode(text))
+    return vocab, ids, *train_val_split(ids, 0.1)
+
+
+@figure("03", "03-bigram-counts.png")
+def bigram_counts(path: Path) -> None:
+    """The count matrix of the 27 most frequent characters, as a log-scaled heatmap."""
+    from modules.m03_bigram import CountBigram
+    from modules.m03_bigram.plots import plot_count_matrix
+
+    vocab, ids, _, _ = _bigram_data()
+    counts = CountBigram(len(vocab)).fit(ids).counts
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    image = plot_count_matrix(ax, counts, vocab.chars, top=27)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="count (log scale; white: never)")
+    ax.set_title("How often each character follows another: the 27 most frequent characters",
+                 fontsize=10)
+    save(fig, path)
+
+
+@figure("03", "03-alpha-sweep.png")
+def bigram_alpha_sweep(path: Path) -> None:
+    """Training and validation NLL of the count model for nine values of alpha."""
+    from modules.m03_bigram import CountBigram
+    from modules.m03_bigram.plots import plot_alpha_sweep
+
+    vocab, _, train, val = _bigram_data()
+    alphas = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]
+    models = [CountBigram(len(vocab), alpha).fit(train) for alpha in alphas]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    plot_alpha_sweep(ax, alphas, [m.nll(train) for m in models], [m.nll(val) for m in models])
+    ax.set_title("Count bigram: NLL against the smoothing alpha (first 90% / last 10%)",
+                 fontsize=10)
+    save(fig, path)
+
+
+@figure("03", "03-neural-vs-counts.png")
+def bigram_neural_vs_counts(path: Path) -> None:
+    """The neural bigram's loss curve over 2000 Adam steps against the count model's NLLs."""
+    import torch
+
+    from modules.m03_bigram import CountBigram, NeuralBigram, train_neural_bigram
+    from modules.m03_bigram.plots import plot_training_curve
+
+    vocab, _, train, val = _bigram_data()
+    steps, threads = 2000, torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: one thread is the fastest
+    try:
+        model = NeuralBigram(len(vocab))
+        losses = train_neural_bigram(model, train, steps, torch.Generator().manual_seed(0),
+                                     batch_size=32, block_size=64, lr=0.03)
+    finally:
+        torch.set_num_threads(threads)
+    exact = CountBigram(len(vocab), alpha=0.0).fit(train)
+    smoothed = CountBigram(len(vocab), alpha=1.0).fit(train)
+    neural_val = CountBigram.from_probs(model.probs()).nll(val)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.5), layout="constrained")
+    for ax in (left, right):
+        plot_training_curve(ax, losses, exact.nll(train), window=50,
+                            val_points=[(steps - 1, neural_val)],
+                            count_val_nll=smoothed.nll(val))
+    left.set_title("Neural bigram, Adam lr 0.03, batches of 32 x 64", fontsize=10)
+    right.set_ylim(exact.nll(train) - 0.1, smoothed.nll(val) + 0.25)
+    right.set_title(f"Zoomed in: after {steps} steps, validation NLL {neural_val:.4f}",
+                    fontsize=10)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 

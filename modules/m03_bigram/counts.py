@@ -79,8 +79,8 @@ class CountBigram:
         `torch.where` to put 1 / V where a row's total is 0.
         """
         ids = check_ids(ids, self.vocab_size)
-        V = self.vocab_size
         # BEGIN SOLUTION 03.2
+        V = self.vocab_size
         pair_numbers = ids[:-1] * V + ids[1:]  # (N - 1,) the pair (a, b) as one number a * V + b
         self.counts = torch.bincount(pair_numbers, minlength=V * V).view(V, V)  # (V, V) int64
         smoothed = self.counts.to(torch.float64) + self.alpha  # (V, V)

@@ -38,30 +38,32 @@ def plot_count_matrix(ax, counts: torch.Tensor, chars: Sequence[str], top: int |
     return image
 
 
-def running_mean(values: Sequence[float], window: int) -> np.ndarray:
-    """The mean of each `window` consecutive values (len(values) - window + 1 of them; all of
-    them averaged when there are fewer)."""
+def running_stats(values: Sequence[float], window: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mean, minimum and maximum of the last `window` values up to each position (of fewer
+    at the start): three arrays of len(values)."""
     values = np.asarray(values, dtype=np.float64)
-    window = max(1, min(window, len(values)))
-    return np.convolve(values, np.ones(window) / window, mode="valid")
+    windows = [values[max(0, i - window + 1):i + 1] for i in range(len(values))]
+    return (np.array([w.mean() for w in windows]), np.array([w.min() for w in windows]),
+            np.array([w.max() for w in windows]))
 
 
 def plot_training_curve(ax, losses: Sequence[float], count_nll: float, window: int = 50,
                         val_points: Sequence[tuple[int, float]] = (),
                         count_val_nll: float | None = None) -> None:
-    """The mini-batch losses of the neural bigram (faint) and their running mean, against the
-    count model's NLL on the same text (a horizontal line); optionally validation NLLs
-    (step, nll) and the count model's validation NLL."""
+    """The neural bigram's mini-batch losses, as their running mean over `window` steps and the
+    band from their running minimum to maximum, against the count model's NLL on the same text
+    (a horizontal line); optionally validation NLLs (step, nll) and the count model's."""
     steps = np.arange(len(losses))
-    ax.plot(steps, losses, color="C0", alpha=0.25, linewidth=0.8, label="mini-batch loss")
-    smooth = running_mean(losses, window)
-    ax.plot(steps[len(steps) - len(smooth):], smooth, color="C0",
-            label=f"running mean of {min(window, len(losses))}")
+    mean, low, high = running_stats(losses, window)
+    ax.fill_between(steps, low, high, color="#c6dbef", linewidth=0,
+                    label=f"mini-batch losses, min to max of {window}")
+    ax.plot(steps, mean, color="C0", label=f"running mean of {window}")
     ax.axhline(count_nll, color="C3", linestyle="--", linewidth=1.2,
                label=f"count model, training text: {count_nll:.3f}")
     if val_points:
         at, nlls = zip(*val_points, strict=True)
-        ax.plot(at, nlls, "o-", color="C2", markersize=4, label="neural, validation NLL")
+        ax.plot(at, nlls, "o", color="C2", markersize=5, label="neural, validation NLL")
     if count_val_nll is not None:
         ax.axhline(count_val_nll, color="C2", linestyle=":", linewidth=1.2,
                    label=f"count model, validation: {count_val_nll:.3f}")
