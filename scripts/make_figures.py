@@ -351,6 +351,49 @@ def bigram_neural_vs_counts(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 04: MLP language model --------------------------------------------------------------
+# Drawn with Module 04's own layers and plotting code, imported inside the functions so that the
+# other modules' figures do not depend on it. Neither figure needs the real corpus.
+
+
+@figure("04", "04-windows.png")
+def mlp_windows(path: Path) -> None:
+    """The windows of a short text, and one window's embeddings concatenated into the input x."""
+    from modules.m04_mlp.plots import draw_windows
+
+    fig, ax = plt.subplots(figsize=(10.5, 4.6))
+    draw_windows(ax, "First Citizen", block_size=3, n_embd=4, window=2)
+    ax.set_title("Context windows (block_size = 3) and the MLP's input: embeddings side by side",
+                 fontsize=10)
+    save(fig, path)
+
+
+@figure("04", "04-activations-init.png")
+def mlp_activations_init(path: Path) -> None:
+    """Histograms of the tanh outputs of a 5-layer stack: N(0, 1) weights against fan-in scaled
+    weights with the tanh gain."""
+    import math
+
+    import torch
+
+    from modules.m04_mlp.diagnostics import tanh_stack, tanh_statistics
+    from modules.m04_mlp.plots import plot_tanh_histograms
+
+    width = 100
+    x = torch.randn(1000, width, generator=torch.Generator().manual_seed(0))  # (B, width)
+    inits = [("N(0, 1) weights: saturated", math.sqrt(width)),
+             ("std (5/3) / sqrt(fan_in): in range", 5 / 3)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for ax, (name, gain) in zip(axes, inits, strict=True):
+        generator = torch.Generator().manual_seed(1)
+        stats = tanh_statistics(tanh_stack(5, width, gain, generator=generator), x,
+                                generator=generator)
+        plot_tanh_histograms(ax, stats, "out", name)
+    fig.suptitle("The outputs of five Linear(100, 100) + tanh layers at initialisation, by layer "
+                 "(dotted: |t| = 0.97)", fontsize=10)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 

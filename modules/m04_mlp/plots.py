@@ -103,7 +103,7 @@ def plot_tanh_histograms(ax: Axes, stats: Sequence[TanhStats], which: str = "out
         raise ValueError(f"which must be 'out' or 'grad', got {which!r}")
     for s in stats:
         values = (s.out if which == "out" else s.grad).numpy()
-        counts, edges = np.histogram(values, bins=60, density=True)
+        counts, edges = np.histogram(values, bins=40, density=True)
         label = f"{s.name}: std {values.std():.2g}"
         if which == "out":
             label += f", saturated {s.saturation:.0%}"
@@ -113,11 +113,11 @@ def plot_tanh_histograms(ax: Axes, stats: Sequence[TanhStats], which: str = "out
             ax.axvline(edge, color="gray", linestyle=":", linewidth=0.8)
         ax.set_xlabel("tanh output")
     else:
-        ax.set_xlabel("gradient of the loss with respect to the tanh output")
+        ax.set_xlabel("dL/d(tanh output)")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 2))
     ax.set_ylabel("density")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7.5, loc="upper center" if which == "out" else "upper right")
+    ax.legend(fontsize=7, loc="best")
 
 
 def running_mean(values: Sequence[float], window: int) -> np.ndarray:
@@ -164,11 +164,22 @@ def plot_update_ratios(ax: Axes, history: History, window: int = 50) -> None:
 
 def plot_lr_sweep(ax: Axes, lrs: Sequence[float], losses: Sequence[float],
                   steps: int | None = None) -> None:
-    """The loss reached after a short run at each constant learning rate, on a log lr axis."""
-    finite = np.isfinite(losses)
-    ax.plot(np.asarray(lrs)[finite], np.asarray(losses)[finite], "o-")
-    for lr in np.asarray(lrs)[~finite]:
-        ax.axvline(lr, color="C3", linestyle=":", linewidth=1)
+    """The loss reached after a short run at each constant learning rate, on a log lr axis.
+
+    Rates whose loss diverged (above the loss at the smallest rate, plus a margin, or not finite)
+    are marked at the top edge instead of stretching the axis."""
+    lrs, losses = np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+    top = losses[0] + 0.5 if np.isfinite(losses[0]) else np.nanmax(losses[np.isfinite(losses)])
+    shown_ok = np.isfinite(losses) & (losses <= top)
+    ax.plot(lrs[shown_ok], losses[shown_ok], "o-")
+    if (~shown_ok).any():
+        ax.plot(lrs[~shown_ok], np.full((~shown_ok).sum(), top), "^", color="C3",
+                label="diverged (loss off the chart)")
+        ax.legend(fontsize=8)
+    best = np.nanargmin(np.where(np.isfinite(losses), losses, np.nan))
+    ax.annotate(f"lowest: lr {lrs[best]:.3g}", (lrs[best], losses[best]),
+                textcoords="offset points", xytext=(0, -18), ha="center", fontsize=8)
+    ax.set_ylim(losses[shown_ok].min() - 0.3, top + 0.1)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("mean loss of the last steps" + (f" of {steps}" if steps else ""))
