@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -50,4 +51,5 @@ def main(argv: list[str] | None = None, data_dir: Path | None = None,
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly, like other tools
     sys.exit(main())
