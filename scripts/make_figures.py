@@ -394,6 +394,128 @@ def mlp_activations_init(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 05: word embeddings ------------------------------------------------------------------
+# GloVe comes from glove_files.find_glove: the fetched file, $COURSE_GLOVE_FILE (the committed
+# figures were drawn from the first 2,445 words of GloVe 6B 50d), or the generated stand-in.
+
+
+@figure("05", "05-projection.png")
+def embeddings_projection(path: Path) -> None:
+    """Countries and their capitals, and male and female words, on their first two principal
+    directions, with an arrow for each pair."""
+    from modules.m05_embeddings.glove_files import find_glove
+    from modules.m05_embeddings.plots import plot_projection
+    from modules.m05_embeddings.vectors import load_glove
+
+    wv = load_glove(find_glove(50)[0], progress=False)
+    groups = [("capital -> country", [("paris", "france"), ("berlin", "germany"),
+                                      ("tokyo", "japan"), ("rome", "italy"),
+                                      ("moscow", "russia"), ("madrid", "spain")]),
+              ("male -> female", [("king", "queen"), ("man", "woman"), ("he", "she"),
+                                  ("father", "mother"), ("son", "daughter"),
+                                  ("brother", "sister")])]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+    for ax, (title, pairs) in zip(axes, groups, strict=True):
+        pairs = [pair for pair in pairs if pair[0] in wv and pair[1] in wv]
+        plot_projection(ax, wv, [word for pair in pairs for word in pair], pairs)
+        ax.set_title(title, fontsize=10)
+    fig.suptitle("GloVe 6B 50d, projected by PCA of the words shown: one relation, one direction",
+                 fontsize=10)
+    save(fig, path)
+
+
+@figure("05", "05-counts-ppmi.png")
+def embeddings_counts_ppmi(path: Path) -> None:
+    """Window co-occurrence counts of a few TinyShakespeare words next to their PPMI."""
+    from modules.course.corpus import tinyshakespeare
+    from modules.m05_embeddings.cooccurrence import (
+        cooccurrence_counts,
+        ppmi,
+        token_ids,
+        vocabulary,
+    )
+    from modules.m05_embeddings.tokenize import words
+
+    tokens = words(tinyshakespeare(allow_standin=True))
+    vocab = vocabulary(tokens, min_count=5)
+    counts = cooccurrence_counts(token_ids(tokens, vocab), len(vocab), window=2)  # (V, V)
+    values = ppmi(counts, alpha=0.75)  # (V, V)
+    shown = [w for w in ("the", "and", "my", "king", "queen", "crown", "love", "heart", "sweet",
+                         "death", "grave", "night", "day") if w in vocab]
+    rows = [vocab.index(w) for w in shown]
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.8), layout="constrained")
+    for ax, matrix, title in ((axes[0], np.log1p(counts[np.ix_(rows, rows)]),
+                               "ln(1 + count): frequent words everywhere"),
+                              (axes[1], values[np.ix_(rows, rows)],
+                               "PPMI (alpha = 0.75): who keeps whose company")):
+        image = ax.imshow(matrix, cmap="Blues")
+        ax.set_xticks(range(len(shown)), shown, rotation=60, fontsize=8)
+        ax.set_yticks(range(len(shown)), shown, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.suptitle("TinyShakespeare, words within 2 of each other", fontsize=10)
+    save(fig, path)
+
+
+@figure("05", "05-retrieval.png")
+def embeddings_retrieval(path: Path) -> None:
+    """Precision@1, recall@10 and recall@100 of sparse and dense retrieval, by kind of query."""
+    from modules.course.corpus import tinyshakespeare
+    from modules.m05_embeddings.cooccurrence import (
+        cooccurrence_counts,
+        ppmi,
+        svd_embeddings,
+        token_ids,
+        vocabulary,
+    )
+    from modules.m05_embeddings.glove_files import find_glove
+    from modules.m05_embeddings.plots import plot_retrieval_results
+    from modules.m05_embeddings.retrieval import (
+        bm25_scores,
+        build_index,
+        dense_scores,
+        mean_at_k,
+        mean_vectors,
+        precision_at_k,
+        rank,
+        recall_at_k,
+        tfidf_scores,
+    )
+    from modules.m05_embeddings.retrieval_set import retrieval_set
+    from modules.m05_embeddings.tokenize import words
+    from modules.m05_embeddings.vectors import load_glove
+
+    text = tinyshakespeare(allow_standin=True)
+    tokens = words(text)
+    vocab = vocabulary(tokens, min_count=5)
+    counts = cooccurrence_counts(token_ids(tokens, vocab), len(vocab), window=2)
+    ppmi_svd = svd_embeddings(ppmi(counts), vocab, dim=100)
+    glove = load_glove(find_glove(50)[0], progress=False)
+    bench = retrieval_set(text)
+    documents = [words(d.text) for d in bench.documents]
+    index = build_index(documents)
+    scores = {"TF-IDF": lambda qs: tfidf_scores(index, qs),
+              "BM25": lambda qs: bm25_scores(index, qs),
+              "mean GloVe": lambda qs: dense_scores(mean_vectors(qs, glove),
+                                                    mean_vectors(documents, glove)),
+              "mean PPMI-SVD": lambda qs: dense_scores(mean_vectors(qs, ppmi_svd),
+                                                       mean_vectors(documents, ppmi_svd))}
+    results = {}
+    for method, score in scores.items():
+        results[method] = {}
+        for kind in ("lexical", "paraphrase"):
+            chosen = [i for i, q in enumerate(bench.queries) if q.kind == kind]
+            rankings = rank(score([words(bench.queries[i].text) for i in chosen]))
+            relevant = [bench.relevant[i] for i in chosen]
+            results[method][f"P@1 {kind}"] = mean_at_k(precision_at_k, rankings, relevant, 1)
+            for k in (10, 100):
+                results[method][f"R@{k} {kind}"] = mean_at_k(recall_at_k, rankings, relevant, k)
+    fig, ax = plt.subplots(figsize=(11, 4))
+    plot_retrieval_results(ax, results, title=f"{len(bench.queries)} queries, "
+                           f"{len(bench.documents):,} passages of TinyShakespeare")
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 
