@@ -4,9 +4,9 @@
   scripts/artifact_status.py [--module NN] [--track T] [--tests] [--json]
 
 For every module in the course (or only --module NN): each download and generated file it needs
-on the track (the current one unless --track), `present`, `missing`, `partial` or `corrupt`, with
-the command that produces it; the questions answered in the learner's notebook; and with --tests,
-which exercises pass (this runs the tests, so it takes longer).
+on the track (the current one unless --track), `present`, `missing`, `partial`, `corrupt` or
+`unverified`, with the command that produces it; the questions answered in the learner's
+notebook; and with --tests, which exercises pass (this runs the tests, so it takes longer).
 """
 
 from __future__ import annotations

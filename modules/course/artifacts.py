@@ -1,8 +1,9 @@
 """Where a learner stands, module by module: the data on disk and the work done.
 
 For each module: every download and generated artifact it needs on a track (from the manifest),
-each `present`, `missing`, `partial` or `corrupt`, with the command that produces it; how many of
-the notebook's questions are answered; and, when asked, which exercises pass their tests.
+each `present`, `missing`, `partial`, `corrupt` or `unverified` (verify.py), with the command
+that produces it; how many of the notebook's questions are answered; and, when asked, which
+exercises pass their tests.
 `scripts/artifact_status.py` prints this as a table or as JSON.
 """
 

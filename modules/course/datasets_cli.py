@@ -15,7 +15,15 @@ from pathlib import Path
 from modules.course import paths, settings
 from modules.course.download import DownloadError, fetch, import_from
 from modules.course.manifest import Download, Manifest, ManifestError, course_manifest, format_size
-from modules.course.verify import CORRUPT, MISSING, PARTIAL, PRESENT, Stamps, file_status
+from modules.course.verify import (
+    CORRUPT,
+    MISSING,
+    PARTIAL,
+    PRESENT,
+    UNVERIFIED,
+    Stamps,
+    file_status,
+)
 
 
 def fetch_command(track: str, target: str) -> str:
@@ -103,7 +111,8 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
             if folder is not None:
                 print(f"    fetch it with: {fetch_command(track, entry.target)}")
             continue
-        print(f"  {outcome:<17} {entry.path} ({format_size(entry.expected_size)})")
+        size = (data_dir / entry.path).stat().st_size  # known even where none is published
+        print(f"  {outcome:<17} {entry.path} ({format_size(size)})")
     if failed:
         print(f"{len(failed)} of {len(entries)} files failed: see the messages above.",
               file=sys.stderr)
@@ -117,22 +126,27 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
 
 
 def check_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamps) -> int:
-    """Re-hash every file the track needs and report it; 1 if any is corrupt."""
+    """Re-hash every file the track needs and report it; 1 if any is corrupt or unverified."""
     print(f"Checking the {track} track's data in {data_dir}")
-    counts = dict.fromkeys((PRESENT, MISSING, PARTIAL, CORRUPT), 0)
+    counts = dict.fromkeys((PRESENT, MISSING, PARTIAL, CORRUPT, UNVERIFIED), 0)
+    statuses = [file_status(entry, data_dir, stamps, rehash=True) for entry in entries]
+    status_width = max([8, *map(len, statuses)])  # 8 fits all but "unverified"
     width = max((len(e.path) for e in entries), default=0)
-    for entry in entries:
-        status = file_status(entry, data_dir, stamps, rehash=True)
+    for entry, status in zip(entries, statuses, strict=True):
         counts[status] += 1
         advice = {
             MISSING: f"fetch it with: {fetch_command(track, entry.target)}",
             PARTIAL: f"a download was cut; resume it with: {fetch_command(track, entry.target)}",
             CORRUPT: f"wrong size or sha256; {fetch_command(track, entry.target)} moves it "
                      f"aside and fetches it again",
+            UNVERIFIED: f"no sha256 is published for it and none was stamped when it was "
+                        f"extracted; {fetch_command(track, entry.target)} moves it aside and "
+                        f"extracts it again",
         }.get(status, format_size(entry.expected_size))
-        print(f"  {status:<8} {entry.path:<{width}}  {advice}")
-    print(", ".join(f"{n} {status}" for status, n in counts.items()))
-    return 1 if counts[CORRUPT] else 0
+        print(f"  {status:<{status_width}} {entry.path:<{width}}  {advice}")
+    print(", ".join(f"{n} {status}" for status, n in counts.items()
+                    if n or status != UNVERIFIED))  # unverified only where there is one
+    return 1 if counts[CORRUPT] or counts[UNVERIFIED] else 0
 
 
 def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
@@ -144,8 +158,7 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
         sizes = [format_size(entry.expected_size) if t in entry.tracks else "-"
                  for t in settings.TRACKS]
         rows.append([entry.target, entry.path, *sizes, file_status(entry, data_dir, stamps)])
-    totals = [format_size(sum(e.expected_size or 0 for e in entries if t in e.tracks))
-              for t in settings.TRACKS]
+    totals = [_total_size([e for e in entries if t in e.tracks]) for t in settings.TRACKS]
     rows.append(["total", "", *totals, ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -153,11 +166,21 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
         print("  ".join(cells).rstrip())
     print(f"\nWhere each file comes from (mirrors after the first); to fetch one by hand, save it "
           f"under {data_dir} at its path:")
+    if any(s.member for e in entries for s in e.sources):
+        print("(a file inside a zip: save the zip in a folder and run "
+              "./datasets.sh --from FOLDER TARGET, which extracts it)")
     for entry in entries:
         print(f"  {entry.path}")
         for source in entry.sources:
-            print(f"    {source.url}")
+            inside = f"  (a zip holding it as {source.member})" if source.member else ""
+            print(f"    {source.url}{inside}")
     return 0
+
+
+def _total_size(entries: list[Download]) -> str:
+    """The entries' total size, with '+ ?' when some size is not published."""
+    total = format_size(sum(e.expected_size or 0 for e in entries))
+    return total + " + ?" if any(e.expected_size is None for e in entries) else total
 
 
 def _indent(text: str) -> str:

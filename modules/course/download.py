@@ -5,8 +5,15 @@ resumes a partial file with an HTTP Range request, retries a cut connection, tri
 order, checks size and sha256, and only then renames the file into place. `import_from(folder,
 entry, data_dir)` does the same from a folder already on disk, for machines without a network.
 
-The rule throughout: no step deletes a complete download. A file that fails its check is kept as
-`<file>.corrupt`; an invalid file already in place is moved aside to `<file>.invalid-<time>`.
+A file may be one member of a zip (a source with a `member`, like each of GloVe's vector files).
+When the host serves byte ranges, only that member's bytes are fetched (remote_zip.py);
+otherwise the whole zip is downloaded as above, checked by its sha256, and kept beside the file,
+so that its other members are later extracted without downloading it again. Either way the
+member is checked as it streams (zip_members.py). `import_from` takes the member or the zip.
+
+The rule throughout (keeping.py): no step deletes a complete download. A file that fails its
+check is kept as `<file>.corrupt`; an invalid file already in place is moved aside to
+`<file>.invalid-<time>`.
 """
 
 from __future__ import annotations
@@ -21,7 +28,25 @@ from urllib.parse import urlsplit
 import requests
 from tqdm import tqdm
 
+from modules.course.keeping import NOT_THE_FILE, Rejected, keep_corrupt, set_aside
 from modules.course.manifest import Download, Source, format_size
+from modules.course.remote_zip import NoRanges, RemoteZip
+from modules.course.transfer import (
+    CONNECT_TIMEOUT,
+    CUT_ERRORS,
+    MAX_RESUMES,
+    READ_TIMEOUT,
+    RETRY_DELAY,
+    Cut,
+    NotTheFile,
+    html_content_type,
+    html_reason,
+    looks_like_html,
+    new_session,
+    range_starts_at,
+    reason,
+)
+from modules.course.unzip import LocalZip
 from modules.course.verify import (
     CHUNK,
     Stamps,
@@ -30,28 +55,22 @@ from modules.course.verify import (
     part_path,
     sha256_of,
     size_can_match,
+    unverifiable,
 )
-
-CONNECT_TIMEOUT = 15  # seconds to open a connection
-READ_TIMEOUT = 60  # seconds without a byte before the connection counts as cut
-MAX_RESUMES = 5  # times a cut connection is resumed before giving up on a source
-RETRY_DELAY = 2.0  # seconds to wait before resuming
-USER_AGENT = "llm-from-scratch-course (datasets.sh)"
+from modules.course.zip_members import (
+    archive_paths,
+    extract_member,
+    import_from_zip,
+    kept_archive,
+)
 
 # What fetch() and import_from() did.
 SKIPPED, DOWNLOADED, IMPORTED = "skipped as valid", "downloaded", "imported"
+EXTRACTED = "extracted"  # from a zip an earlier run downloaded whole
 
 
 class DownloadError(Exception):
     """A data file could not be fetched or imported; the message says why and what to do."""
-
-
-class _NotTheFile(Exception):
-    """The server answered with something other than the file (an HTML page, a bad range)."""
-
-
-class _Cut(Exception):
-    """The connection ended before the whole file arrived; resuming may finish it."""
 
 
 def _already_valid(entry: Download, target: Path, stamps: Stamps) -> bool:
@@ -60,90 +79,155 @@ def _already_valid(entry: Download, target: Path, stamps: Stamps) -> bool:
         return False
     if is_valid(entry, target, stamps):
         return True
-    set_aside(target, stamps, entry)
+    why = (f"no sha256 is published for {target.name} and none was stamped when it was "
+           f"extracted, so it cannot be verified" if unverifiable(entry, target, stamps)
+           else NOT_THE_FILE)
+    set_aside(target, stamps, entry, why)
     return False
 
 
 def fetch(entry: Download, data_dir: Path, stamps: Stamps | None = None) -> str:
     """Make `data_dir/entry.path` hold a verified copy of the entry's file.
 
-    Returns SKIPPED when a valid copy is already there, else DOWNLOADED. Raises DownloadError,
-    naming every URL that failed and how to place the file by hand.
+    Returns SKIPPED when a valid copy is already there, EXTRACTED when it came out of a zip kept
+    by an earlier download, else DOWNLOADED. Raises DownloadError, naming every URL that failed
+    and how to place the file by hand.
     """
     stamps = stamps or Stamps(data_dir)
     target = data_dir / entry.path
     if _already_valid(entry, target, stamps):
         return SKIPPED
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = part_path(target)
     failures = []
-    with requests.Session() as session:
-        session.headers["User-Agent"] = USER_AGENT
-        for source in entry.sources:
+    kept = kept_archive(entry, data_dir, stamps)
+    if kept is not None:
+        path, source = kept
+        try:
+            with LocalZip(path) as archive:
+                extract_member(archive, entry, source, data_dir, stamps)
+            return EXTRACTED
+        except Rejected as err:
+            failures.append(f"{path}: {err}")
+    with new_session() as session:
+        for number, source in enumerate(entry.sources, start=1):
             try:
-                _download(session, source, part, expects_html=_is_html_name(target))
-            except (_NotTheFile, _Cut, requests.RequestException) as err:
-                failures.append(f"{source.url}: {_reason(err)}")
-                continue
-            problem = _mismatch(part, source)
-            if problem is None:
-                os.replace(part, target)
-                _owner_file(part).unlink(missing_ok=True)
-                stamps.record(entry.path, target, source.sha256)
+                if source.member:
+                    _fetch_member(session, entry, source, data_dir, stamps)
+                else:
+                    _fetch_file(session, source, data_dir, entry.path, stamps)
+            except (NotTheFile, Cut, requests.RequestException) as err:
+                failures.append(f"{source.url}: {reason(err)}")
+            except Rejected as err:
+                failures.append(f"{source.url}: {err}")
+            else:
                 return DOWNLOADED
-            corrupt = target.with_name(target.name + ".corrupt")
-            os.replace(part, corrupt)
-            _owner_file(part).unlink(missing_ok=True)
-            failures.append(f"{source.url}: {problem}; the bytes received are kept in {corrupt} "
-                            f"(look at them if you like, then delete it)")
+            if number < len(entry.sources):
+                print(f"{failures[-1]}\ntrying the next source for {entry.path}")
     raise DownloadError(_failure_message(entry, target, failures))
 
 
 def import_from(folder: Path, entry: Download, data_dir: Path, stamps: Stamps | None = None) -> str:
     """Copy the entry's file from `folder` into place, verified; the original is left alone.
 
-    The file is looked for at the same path relative to `folder`, then by name anywhere below it.
-    Returns SKIPPED when a valid copy is already in place, else IMPORTED; raises DownloadError
-    when no file in `folder` matches the manifest.
+    The file is looked for at the same path relative to `folder`, then by name anywhere below it;
+    a member of a zip is also extracted from a copy of the zip found the same way. Returns
+    SKIPPED when a valid copy is already in place, else IMPORTED; raises DownloadError when no
+    file in `folder` matches the manifest.
     """
     stamps = stamps or Stamps(data_dir)
     target = data_dir / entry.path
     if _already_valid(entry, target, stamps):
         return SKIPPED
-    candidates = _candidates(folder, entry)
-    if not candidates:
-        raise DownloadError(f"{entry.path}: no file named {target.name} in {folder} "
+    files = _candidates(folder, entry.path)
+    zips = [(rel, found) for rel in archive_paths(entry) for found in _candidates(folder, rel)]
+    if not files and not zips:
+        names = " or ".join([target.name, *(Path(rel).name for rel in archive_paths(entry))])
+        raise DownloadError(f"{entry.path}: no file named {names} in {folder} "
                             f"or any folder below it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".importing")
+    attempts = itertools.chain(  # lazily, one candidate at a time: the file itself first
+        (_import_file(found, entry, target, stamps) for found in files),
+        (import_from_zip(found, rel, entry, data_dir, stamps) for rel, found in zips))
     rejected = []
-    for candidate in candidates:
-        size = candidate.stat().st_size
-        if not size_can_match(entry, size):
-            rejected.append(f"{candidate} has {size:,} bytes, not {entry.expected_size:,}")
-            continue
-        sha256 = _copy_and_hash(candidate, temporary)
-        if matching_source(entry, size, sha256):
-            os.replace(temporary, target)
-            stamps.record(entry.path, target, sha256)
+    for problem in attempts:
+        if problem is None:
             return IMPORTED
-        temporary.unlink()
-        rejected.append(f"{candidate} has sha256 {sha256}, not the manifest's")
+        rejected.append(problem)
     raise DownloadError(f"{entry.path}: found no valid copy in {folder}:\n"
                         + "\n".join(f"  - {r}" for r in rejected))
 
 
-def set_aside(path: Path, stamps: Stamps, entry: Download) -> Path:
-    """Move an invalid file to `<file>.invalid-<time>` (never delete it) and say so."""
-    now = time.strftime("%Y%m%d-%H%M%S")
-    aside, counter = path.with_name(f"{path.name}.invalid-{now}"), 2
-    while aside.exists():  # twice in one second: never overwrite an earlier copy
-        aside, counter = path.with_name(f"{path.name}.invalid-{now}-{counter}"), counter + 1
-    os.replace(path, aside)
-    stamps.forget(entry.path)
-    print(f"{path} is not the file the manifest describes (wrong size or sha256); "
-          f"moved it to {aside} (delete it once you no longer need it) and fetching again.")
-    return aside
+def _fetch_file(session: requests.Session, source: Source, data_dir: Path, rel_path: str,
+                stamps: Stamps) -> None:
+    """Download `source` into `data_dir/rel_path` through `<file>.part`, checked on arrival."""
+    target = data_dir / rel_path
+    part = part_path(target)
+    _download(session, source, part, expects_html=_is_html_name(target))
+    problem = _mismatch(part, source)
+    if problem is None:
+        os.replace(part, target)
+        _owner_file(part).unlink(missing_ok=True)
+        stamps.record(rel_path, target, source.sha256)
+        return
+    _owner_file(part).unlink(missing_ok=True)
+    raise keep_corrupt(part, target, problem)
+
+
+def _fetch_member(session: requests.Session, entry: Download, source: Source, data_dir: Path,
+                  stamps: Stamps) -> None:
+    """Extract the source's member into place: read by range requests, else from the whole zip."""
+    try:
+        remote = RemoteZip(session, source.url, source.archive_size)
+    except NoRanges:
+        path = _fetch_archive(session, entry, source, data_dir, stamps)
+        with LocalZip(path) as archive:
+            extract_member(archive, entry, source, data_dir, stamps)
+        return
+    extract_member(remote, entry, source, data_dir, stamps)
+
+
+def _fetch_archive(session: requests.Session, entry: Download, source: Source, data_dir: Path,
+                   stamps: Stamps) -> Path:
+    """Download the source's whole zip beside the entry's file and keep it; returns its path."""
+    rel_path = entry.archive_path(source)
+    path = data_dir / rel_path
+    if path.exists():  # the zip tried above, valid but holding a bad member: keep it
+        raise Rejected(f"{path} already holds a verified zip, and its {source.member} failed "
+                        f"its check above; not downloading another over it")
+    print(f"{urlsplit(source.url).netloc} does not send parts of files: downloading the whole "
+          f"zip to extract {source.member} from it")
+    _fetch_file(session, source.archive, data_dir, rel_path, stamps)
+    print(f"Keeping {path} ({format_size(path.stat().st_size)}) so that the other files in it "
+          f"are extracted without downloading it again; delete it to free that space once you "
+          f"have the files you need.")
+    return path
+
+
+def _import_file(candidate: Path, entry: Download, target: Path, stamps: Stamps) -> str | None:
+    """Copy `candidate` into place if it is the entry's file; else say why it is not.
+
+    A member whose sha256 nobody publishes is accepted by its size, when the manifest gives one.
+    """
+    size = candidate.stat().st_size
+    by_sha256 = [s for s in entry.sources if s.sha256 and s.size in (None, size)]
+    by_size = [s for s in entry.sources if not s.sha256 and s.size == size]
+    if not by_sha256 and not by_size:
+        if not size_can_match(entry, size):
+            return f"{candidate} has {size:,} bytes, not {entry.expected_size:,}"
+        return (f"{candidate} cannot be verified: no size or sha256 is published for "
+                f"{target.name}; put the zip it comes from in the folder instead")
+    temporary = target.with_name(target.name + ".importing")
+    sha256 = _copy_and_hash(candidate, temporary)
+    published = matching_source(entry, size, sha256)
+    if published is None and not by_size:
+        temporary.unlink()
+        return f"{candidate} has sha256 {sha256}, not the manifest's"
+    os.replace(temporary, target)
+    stamps.record(entry.path, target, sha256)
+    if published is None:
+        print(f"{candidate}: no sha256 is published for {target.name}, so it was accepted by its "
+              f"size ({size:,} bytes) and could not be verified further")
+    return None
 
 
 def _download(session: requests.Session, source: Source, part: Path, expects_html: bool) -> None:
@@ -152,9 +236,9 @@ def _download(session: requests.Session, source: Source, part: Path, expects_htm
         try:
             _stream(session, source, part, expects_html)
             return
-        except _Cut as cut:
+        except Cut as cut:
             if resumes == MAX_RESUMES:
-                raise _Cut(f"{cut} (gave up after resuming {MAX_RESUMES} times)") from None
+                raise Cut(f"{cut} (gave up after resuming {MAX_RESUMES} times)") from None
             print(f"{urlsplit(source.url).netloc}: {cut}; resuming from byte "
                   f"{_resume_offset(part, source):,} in {RETRY_DELAY:g} s")
             time.sleep(RETRY_DELAY)
@@ -171,13 +255,13 @@ def _stream(session: requests.Session, source: Source, part: Path, expects_html:
     with response:
         if offset and response.status_code == 416:
             return  # nothing after `offset`: the part may be complete, and the check will tell
-        if response.status_code == 206 and not _range_starts_at(response, offset):
+        if response.status_code == 206 and not range_starts_at(response, offset):
             part.unlink()
-            raise _Cut(f"the server sent another range than bytes {offset:,}-; starting over")
+            raise Cut(f"the server sent another range than bytes {offset:,}-; starting over")
         response.raise_for_status()
-        content_type = response.headers.get("Content-Type", "")
-        if content_type.startswith("text/html") and not expects_html:
-            raise _NotTheFile(_html_reason(f"Content-Type {content_type}"))
+        content_type = html_content_type(response)
+        if content_type and not expects_html:
+            raise NotTheFile(html_reason(f"Content-Type {content_type}"))
         resumed = response.status_code == 206
         if offset and not resumed:
             print(f"{urlsplit(source.url).netloc} does not resume downloads; starting over")
@@ -187,8 +271,8 @@ def _stream(session: requests.Session, source: Source, part: Path, expects_html:
         chunks = response.iter_content(CHUNK)
         try:
             first = next(chunks, b"")
-            if not resumed and not expects_html and _looks_like_html(first):
-                raise _NotTheFile(_html_reason("the body is an HTML page"))
+            if not resumed and not expects_html and looks_like_html(first):
+                raise NotTheFile(html_reason("the body is an HTML page"))
             if not resumed:
                 _owner_file(part).write_text(source.sha256)
             with open(part, "ab" if resumed else "wb") as f, \
@@ -198,12 +282,11 @@ def _stream(session: requests.Session, source: Source, part: Path, expects_html:
                 for chunk in itertools.chain([first], chunks):
                     f.write(chunk)
                     bar.update(len(chunk))
-        except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError) as err:
-            raise _Cut(f"the connection was cut ({type(err).__name__})") from None
+        except CUT_ERRORS as err:
+            raise Cut.by(err) from None
     if expected_end is not None and part.stat().st_size < expected_end:
-        raise _Cut(f"the connection closed after {part.stat().st_size:,} of "
-                   f"{expected_end:,} bytes")
+        raise Cut(f"the connection closed after {part.stat().st_size:,} of "
+                  f"{expected_end:,} bytes")
 
 
 def _resume_offset(part: Path, source: Source) -> int:
@@ -224,23 +307,8 @@ def _owner_file(part: Path) -> Path:
     return part.with_name(part.name + ".sha256")
 
 
-def _range_starts_at(response: requests.Response, offset: int) -> bool:
-    """True if a 206 answer's `Content-Range: bytes START-END/TOTAL` starts at `offset`."""
-    content_range = response.headers.get("Content-Range", "")
-    return content_range.startswith(f"bytes {offset}-")
-
-
-def _looks_like_html(first_bytes: bytes) -> bool:
-    return first_bytes.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
-
-
 def _is_html_name(path: Path) -> bool:
     return path.suffix.lower() in (".html", ".htm")
-
-
-def _html_reason(evidence: str) -> str:
-    return (f"the server sent an HTML page instead of the file ({evidence}); the host may be "
-            f"down, or redirecting to an error or login page")
 
 
 def _mismatch(part: Path, source: Source) -> str | None:
@@ -254,44 +322,27 @@ def _mismatch(part: Path, source: Source) -> str | None:
     return None
 
 
-def _reason(err: Exception) -> str:
-    """A short, human explanation of why a source failed."""
-    if isinstance(err, requests.HTTPError) and err.response is not None:
-        return f"HTTP {err.response.status_code} {err.response.reason}"
-    if isinstance(err, requests.ConnectTimeout):
-        return f"no answer within {CONNECT_TIMEOUT} s (offline, or the host is down?)"
-    if isinstance(err, requests.ConnectionError):
-        return f"could not connect (offline, DNS failure or host down?): {_last_line(err)}"
-    if isinstance(err, requests.Timeout):
-        return f"no data for {READ_TIMEOUT} s"
-    return str(err)
-
-
-def _last_line(err: Exception) -> str:
-    """The innermost cause of a requests error, which is the part worth reading."""
-    while err.__context__ is not None:
-        err = err.__context__
-    return str(err)[:200]
-
-
 def _failure_message(entry: Download, target: Path, failures: list[str]) -> str:
-    urls = " or ".join(s.url for s in entry.sources)
+    files = " or ".join(s.url for s in entry.sources if not s.member)
+    zips = " or ".join(dict.fromkeys(s.url for s in entry.sources if s.member))
+    command = f"./datasets.sh [--tiny|--small] --from FOLDER {entry.target}"
     return "\n".join([
         f"could not download {entry.path} ({format_size(entry.expected_size)}):",
         *(f"  - {failure}" for failure in failures),
         "To place the file by hand, either",
-        f"  - open {urls} in a browser and save the file as {target}, or",
-        f"  - put it in a folder (any layout) and run "
-        f"./datasets.sh [--tiny|--small] --from FOLDER {entry.target};",
+        *([f"  - open {files} in a browser and save the file as {target}, or"] if files else []),
+        *([f"  - open {zips} in a browser, save the zip in a folder and run {command} "
+           f"(it extracts {target.name} from the zip), or"] if zips else []),
+        f"  - put {'it' if files else target.name} in a folder (any layout) and run {command};",
         "then run ./datasets.sh --check to verify it.",
     ])
 
 
-def _candidates(folder: Path, entry: Download) -> list[Path]:
-    """Files in `folder` that may be the entry's: the same relative path first, then same name."""
-    same_path = folder / entry.path
+def _candidates(folder: Path, rel_path: str) -> list[Path]:
+    """Files in `folder` that may be data/<rel_path>: the same relative path first, then by name."""
+    same_path = folder / rel_path
     found = [same_path] if same_path.is_file() else []
-    name = Path(entry.path).name
+    name = Path(rel_path).name
     found += sorted(p for p in folder.rglob(name) if p.is_file() and p != same_path)
     return found
 

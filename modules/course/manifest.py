@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from modules.course.settings import TRACKS
 
@@ -23,6 +24,7 @@ except ModuleNotFoundError:  # Python 3.10
 MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
 MODULE_NUMBERS = range(0, 12)
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+ARCHIVE_KEYS = {"archive_sha256", "archive_size"}  # only with a member
 
 
 class ManifestError(ValueError):
@@ -31,11 +33,28 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """One place a download can come from, with the size and sha256 of the file it serves."""
+    """One place a download can come from, with the size and sha256 of the file it serves.
+
+    A source with a `member` serves a zip archive, and the file is that member of it: `url`,
+    `archive_sha256` and `archive_size` describe the zip, `size` and `sha256` the member.
+    """
 
     url: str
-    sha256: str
+    sha256: str | None  # None only for a member whose sha256 nobody publishes
     size: int | None  # None when the host publishes no size: only the sha256 is checked
+    member: str | None = None  # the file's name inside the zip at `url`; None: `url` is the file
+    archive_sha256: str | None = None  # the whole zip's sha256, checked when it is downloaded
+    archive_size: int | None = None  # the whole zip's size, when published
+
+    @property
+    def archive_name(self) -> str:
+        """The zip's file name, the last part of its URL: 'glove.6B.zip'."""
+        return PurePosixPath(urlsplit(self.url).path).name
+
+    @property
+    def archive(self) -> Source:
+        """The whole zip a member source serves, as a source of its own."""
+        return Source(self.url, self.archive_sha256, self.archive_size)
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,10 @@ class Download:
     def expected_size(self) -> int | None:
         """The size shown to learners: the first source's that is known."""
         return next((s.size for s in self.sources if s.size is not None), None)
+
+    def archive_path(self, source: Source) -> str:
+        """Where a member source's zip is kept when it is downloaded whole: beside the file."""
+        return str(PurePosixPath(self.path).parent / source.archive_name)
 
 
 @dataclass(frozen=True)
@@ -160,7 +183,7 @@ def _parse_download(raw: dict, index: int) -> Download:
     sources = raw["source"]
     if not isinstance(sources, list) or not sources:
         raise ManifestError(f"{where}: needs at least one [[download.source]]")
-    return Download(target=target, path=_relative_path(raw, where),
+    return Download(target=target, path=_relative(raw, "path", where),
                     sources=tuple(_parse_source(s, f"{where} source #{i + 1}")
                                   for i, s in enumerate(sources)),
                     tracks=_tracks(raw, where), modules=_modules(raw, where),
@@ -168,23 +191,36 @@ def _parse_download(raw: dict, index: int) -> Download:
 
 
 def _parse_source(raw: dict, where: str) -> Source:
+    if isinstance(raw, dict) and "member" in raw:
+        return _parse_member_source(raw, where)
+    if isinstance(raw, dict) and ARCHIVE_KEYS & set(raw):
+        keys = ", ".join(sorted(ARCHIVE_KEYS & set(raw)))
+        raise ManifestError(f"{where}: {keys} only go with a member (a file extracted from the "
+                            f"zip at url): add member = \"<its name in the zip>\" or remove {keys}")
     _require_keys(raw, where, {"url", "sha256"}, optional={"size"})
-    url = _string(raw, "url", where)
-    if not url.startswith(("https://", "http://")):
-        raise ManifestError(f"{where}: url '{url}' must start with https:// or http://")
-    sha256 = _string(raw, "sha256", where)
-    if not SHA256_PATTERN.fullmatch(sha256):
-        raise ManifestError(f"{where}: sha256 must be 64 lower-case hex digits, got '{sha256}'")
-    size = raw.get("size")
-    if size is not None and (type(size) is not int or size <= 0):
-        raise ManifestError(f"{where}: size must be a positive number of bytes, got {size!r}")
-    return Source(url=url, sha256=sha256, size=size)
+    return Source(url=_url(raw, where), sha256=_sha256(raw, "sha256", where),
+                  size=_size(raw, "size", where))
+
+
+def _parse_member_source(raw: dict, where: str) -> Source:
+    """A source whose url serves a zip and whose file is one member of it."""
+    _require_keys(raw, where, {"url", "member", "archive_sha256"},
+                  optional={"sha256", "size", "archive_size"})
+    source = Source(url=_url(raw, where), member=_relative(raw, "member", where, "the zip's root"),
+                    sha256=_sha256(raw, "sha256", where) if "sha256" in raw else None,
+                    size=_size(raw, "size", where),
+                    archive_sha256=_sha256(raw, "archive_sha256", where),
+                    archive_size=_size(raw, "archive_size", where))
+    if not source.archive_name.endswith(".zip"):
+        raise ManifestError(f"{where}: a source with a member must serve a zip, but url "
+                            f"'{source.url}' does not end in a .zip file name")
+    return source
 
 
 def _parse_artifact(raw: dict, index: int) -> Artifact:
     where = f"[[artifact]] #{index + 1} ({raw.get('path', 'no path')})"
     _require_keys(raw, where, {"path", "produced_by", "tracks", "modules", "description"})
-    return Artifact(path=_relative_path(raw, where),
+    return Artifact(path=_relative(raw, "path", where),
                     produced_by=_string(raw, "produced_by", where),
                     tracks=_tracks(raw, where), modules=_modules(raw, where),
                     description=_string(raw, "description", where))
@@ -208,11 +244,33 @@ def _string(raw: dict, key: str, where: str) -> str:
     return value
 
 
-def _relative_path(raw: dict, where: str) -> str:
-    path = _string(raw, "path", where)
+def _url(raw: dict, where: str) -> str:
+    url = _string(raw, "url", where)
+    if not url.startswith(("https://", "http://")):
+        raise ManifestError(f"{where}: url '{url}' must start with https:// or http://")
+    return url
+
+
+def _sha256(raw: dict, key: str, where: str) -> str:
+    sha256 = _string(raw, key, where)
+    if not SHA256_PATTERN.fullmatch(sha256):
+        raise ManifestError(f"{where}: {key} must be 64 lower-case hex digits, got '{sha256}'")
+    return sha256
+
+
+def _size(raw: dict, key: str, where: str) -> int | None:
+    size = raw.get(key)
+    if size is not None and (type(size) is not int or size <= 0):
+        raise ManifestError(f"{where}: {key} must be a positive number of bytes, got {size!r}")
+    return size
+
+
+def _relative(raw: dict, key: str, where: str, root: str = "data/") -> str:
+    path = _string(raw, key, where)
     parts = PurePosixPath(path).parts
     if path.startswith("/") or ".." in parts or "\\" in path:
-        raise ManifestError(f"{where}: path '{path}' must be relative to data/, with / separators")
+        raise ManifestError(f"{where}: {key} '{path}' must be relative to {root}, "
+                            f"with / separators")
     return path
 
 

@@ -3,7 +3,7 @@
 import pytest
 from local_server import LocalServer
 
-from modules.course import download
+from modules.course import download, remote_zip
 
 
 @pytest.fixture
@@ -24,3 +24,4 @@ def data_dir(tmp_path):
 @pytest.fixture(autouse=True)
 def no_retry_delay(monkeypatch):
     monkeypatch.setattr(download, "RETRY_DELAY", 0)
+    monkeypatch.setattr(remote_zip, "RETRY_DELAY", 0)

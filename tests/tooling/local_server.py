@@ -1,8 +1,9 @@
 """A small HTTP server on 127.0.0.1 that serves bytes the tests make, and misbehaves on request.
 
 Each path is a `Route`: the bytes to serve and how to serve them (honour Range requests or not,
-cut the connection part-way on the first request, send an HTML error page, a 404, a redirect).
-Every request is recorded with its headers, so a test can assert what the downloader asked for.
+cut the connection part-way, damage a byte, send an HTML error page, a 404, a redirect). Ranges
+are `bytes=A-`, `bytes=A-B` and the suffix form `bytes=-N` (the last N bytes). Every request is
+recorded with its headers, so a test can assert what the downloader asked for.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ class Route:
     body: bytes = b""
     status: int = 200
     content_type: str = "application/octet-stream"
-    ranges: bool = True  # answer `Range: bytes=N-` with 206; False ignores it and sends 200
+    ranges: bool = True  # answer a Range request with 206; False ignores it and sends 200
+    suffix_ranges: bool = True  # False ignores `bytes=-N` (and sends 200), as some servers do
     cut_after: int | None = None  # first request only: close the connection after N body bytes
+    cut_at: int | None = None  # once: close the connection before sending byte N of the file,
+    cut_from: int = 1  # ... in a response to this request (1: the first) or a later one
+    corrupt_at: int | None = None  # always send byte N of the file with its bits flipped
     redirect_to: str | None = None  # answer 302 with this Location
     served: int = 0  # how many requests this route answered
 
@@ -84,22 +89,28 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             self._send_body(route)
 
         def _send_body(self, route: Route):
-            body, status, extra = route.body, 200, {}
-            match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
-            if route.ranges and match:
-                start = int(match.group(1))
-                if start >= len(route.body):
+            whole = _damaged(route.body, route.corrupt_at)
+            start, end, status, extra = 0, len(whole), 200, {}
+            wanted = _byte_range(self.headers.get("Range", ""), len(whole), route)
+            if wanted is not None:
+                start, end = wanted
+                if start >= end:
                     self._send(416, b"", "text/plain")
                     return
-                body, status = route.body[start:], 206
-                extra["Content-Range"] = f"bytes {start}-{len(route.body) - 1}/{len(route.body)}"
+                status = 206
+                extra["Content-Range"] = f"bytes {start}-{end - 1}/{len(whole)}"
             if route.ranges:
                 extra["Accept-Ranges"] = "bytes"
+            body = whole[start:end]
+            stop_after = None
             if route.cut_after is not None and route.served == 1:
-                self._send(status, body, route.content_type, extra, stop_after=route.cut_after)
+                stop_after = route.cut_after
+            elif (route.cut_at is not None and route.served >= route.cut_from
+                  and start < route.cut_at < end):
+                stop_after, route.cut_at = route.cut_at - start, None  # once
+            self._send(status, body, route.content_type, extra, stop_after=stop_after)
+            if stop_after is not None:
                 self.close_connection = True
-                return
-            self._send(status, body, route.content_type, extra)
 
         def _send(self, status, body, content_type, extra=None, stop_after=None):
             self.send_response(status)
@@ -108,10 +119,31 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             for name, value in (extra or {}).items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body if stop_after is None else body[:stop_after])
-            self.wfile.flush()
+            try:
+                self.wfile.write(body if stop_after is None else body[:stop_after])
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up early, as a downloader probing for ranges does
 
         def log_message(self, format, *args):  # keep test output quiet
             pass
 
     return Handler
+
+
+def _byte_range(header: str, size: int, route: Route) -> tuple[int, int] | None:
+    """The bytes [start, end) a Range header asks for, or None to send the whole file."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header)
+    if not route.ranges or not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # bytes=-N: the last N bytes
+        return (max(size - int(last), 0), size) if route.suffix_ranges else None
+    return int(first), size if not last else min(int(last) + 1, size)
+
+
+def _damaged(body: bytes, offset: int | None) -> bytes:
+    """`body` with the byte at `offset` inverted, or as it is."""
+    if offset is None:
+        return body
+    return body[:offset] + bytes([body[offset] ^ 0xFF]) + body[offset + 1:]

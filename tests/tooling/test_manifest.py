@@ -5,6 +5,7 @@ import pytest
 from modules.course.manifest import (
     Artifact,
     ManifestError,
+    Source,
     course_manifest,
     downloads_for,
     entries_for_module,
@@ -18,14 +19,15 @@ url = "https://example.org/a.txt"
 size = 10
 sha256 = "{sha}"
 '''
-DOWNLOAD = '''
+ENTRY = '''
 [[download]]
 target = "sample"
 path = "{path}"
 tracks = {tracks}
 modules = {modules}
 description = "a sample"
-''' + SOURCE
+'''
+DOWNLOAD = ENTRY + SOURCE
 ARTIFACT = '''
 [[artifact]]
 path = "sample/shards"
@@ -54,17 +56,36 @@ def test_the_course_manifest_lists_the_three_targets_with_their_published_checks
     assert shakespeare.sources[0].size == 1_115_394
     assert shakespeare.sources[0].sha256.startswith("86c4e6aa")
     [glove] = downloads_for("tiny", ["glove"])
-    assert [s.sha256[:8] for s in glove.sources] == ["617afb2f", "6471382c"]
-    assert glove.expected_size == 862_182_613
+    assert glove.path == "glove/glove.6B.50d.txt"
+    assert [(s.member, s.archive_sha256[:8], s.archive_size) for s in glove.sources] == [
+        ("glove.6B.50d.txt", "617afb2f", 862_182_613), ("glove.6B.50d.txt", "6471382c", None)]
+    # Stanford's member is checked by its published sha256; the mirror's by the zip's CRC-32
+    assert [s.sha256 and s.sha256[:8] for s in glove.sources] == ["d8f717f8", None]
+    assert glove.expected_size == 171_350_079
+    assert glove.archive_path(glove.sources[0]) == "glove/glove.6B.zip"
 
 
 def test_only_the_full_track_fetches_the_tinystories_training_file():
-    tiny = [d.path for d in downloads_for("tiny")]
-    full = [d.path for d in downloads_for("full")]
-    assert [d.path for d in downloads_for("small")] == tiny
+    tiny = [d.path for d in downloads_for("tiny", ["tinystories"])]
+    full = [d.path for d in downloads_for("full", ["tinystories"])]
+    assert [d.path for d in downloads_for("small", ["tinystories"])] == tiny
     assert set(full) - set(tiny) == {"tinystories/TinyStoriesV2-GPT4-train.txt"}
     tiny_bytes = sum(d.expected_size for d in downloads_for("tiny"))
-    assert tiny_bytes == 1_115_394 + 22_502_601 + 862_182_613
+    assert tiny_bytes == 1_115_394 + 22_502_601 + 171_350_079
+
+
+def test_each_track_extracts_its_glove_vector_sizes_from_the_zip():
+    def glove(track):
+        return [d.path.removeprefix("glove/") for d in downloads_for(track, ["glove"])]
+    assert glove("tiny") == ["glove.6B.50d.txt"]
+    assert glove("small") == ["glove.6B.50d.txt", "glove.6B.100d.txt"]
+    assert glove("full") == [f"glove.6B.{d}d.txt" for d in (50, 100, 200, 300)]
+    published = {d.path: (d.sources[0].size, d.sources[0].sha256 is not None)
+                 for d in downloads_for("full", ["glove"])}
+    assert published == {"glove/glove.6B.50d.txt": (171_350_079, True),
+                         "glove/glove.6B.100d.txt": (347_116_733, False),
+                         "glove/glove.6B.200d.txt": (None, False),
+                         "glove/glove.6B.300d.txt": (1_037_962_819, True)}
 
 
 def test_entries_for_module_filter_by_module_and_track():
@@ -103,6 +124,50 @@ def test_unknown_targets_and_tracks_are_refused_with_the_valid_names():
     ("[[dataset]]\n", "unknown section(s) dataset"),
 ])
 def test_a_malformed_manifest_is_refused_with_a_clear_message(tmp_path, text, problem):
+    with pytest.raises(ManifestError) as error:
+        load_manifest(write(tmp_path, text))
+    assert problem in str(error.value)
+
+
+def member(**keys) -> str:
+    """A download whose one source is a member of a zip, with `keys` changed (None: left out)."""
+    source = {"url": '"https://example.org/files/vectors.zip"', "member": '"vectors.50d.txt"',
+              "archive_sha256": f'"{"cd" * 32}"', "archive_size": "1_000", "size": "10",
+              "sha256": f'"{"ab" * 32}"'}
+    source.update(keys)
+    lines = "".join(f"{key} = {value}\n" for key, value in source.items() if value is not None)
+    entry = ENTRY.format(path="sample/vectors.50d.txt", tracks='["tiny"]', modules="[5]")
+    return f"{entry}\n[[download.source]]\n{lines}"
+
+
+def test_a_source_may_name_a_member_of_a_zip(tmp_path):
+    [entry] = load_manifest(write(tmp_path, member(sha256=None))).downloads
+    [source] = entry.sources
+    assert (source.member, source.size, source.sha256) == ("vectors.50d.txt", 10, None)
+    assert (source.archive_sha256, source.archive_size) == ("cd" * 32, 1000)
+    assert source.archive == Source("https://example.org/files/vectors.zip", "cd" * 32, 1000)
+    assert source.archive_name == "vectors.zip"
+    assert entry.archive_path(source) == "sample/vectors.zip"
+
+
+@pytest.mark.parametrize("text, problem", [
+    (member(archive_sha256=None), "source #1: missing archive_sha256"),
+    (member(archive_sha256='"abc"'), "archive_sha256 must be 64 lower-case hex digits, got 'abc'"),
+    (member(archive_size="0"), "archive_size must be a positive number of bytes, got 0"),
+    (member(sha256='"ABC"'), "sha256 must be 64 lower-case hex digits, got 'ABC'"),
+    (member(member='"../etc/passwd"'),
+     "member '../etc/passwd' must be relative to the zip's root, with / separators"),
+    (member(url='"https://example.org/vectors.tar.gz"'),
+     "a source with a member must serve a zip, but url 'https://example.org/vectors.tar.gz' "
+     "does not end in a .zip file name"),
+    (member(member=None),
+     "archive_sha256, archive_size only go with a member (a file extracted from the zip at "
+     "url): add member = \"<its name in the zip>\" or remove archive_sha256, archive_size"),
+    (member(member=None, archive_sha256=None, archive_size=None, sha256=None),
+     "source #1: missing sha256"),  # only a member may go without a sha256
+    (member(crc='"1234"'), "unknown key(s) crc"),
+])
+def test_a_malformed_member_source_is_refused_with_a_clear_message(tmp_path, text, problem):
     with pytest.raises(ManifestError) as error:
         load_manifest(write(tmp_path, text))
     assert problem in str(error.value)
