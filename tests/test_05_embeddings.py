@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from modules.course.corpus import STANDIN, TINYSHAKESPEARE, tinyshakespeare
 from modules.course.paths import REPO_ROOT
 from modules.m05_embeddings import analogy as analogy_module
-from modules.m05_embeddings import glove_files
+from modules.m05_embeddings import build_cache, glove_files
 from modules.m05_embeddings import vectors as vectors_module
 from modules.m05_embeddings.analogy import (
     EPS,
@@ -463,6 +463,21 @@ def test_05_1_cache_round_trips_and_is_rebuilt_when_the_source_changes(tmp_path,
     assert np.array_equal(load_glove_cached(path, cache_dir=cache, progress=False).vectors,
                           changed.vectors)
     assert len(parses) == 3
+
+
+@pytest.mark.exercise("05.1")
+def test_05_1_build_cache_writes_the_cache_and_reports_it(tmp_path, monkeypatch, capsys):
+    wv = glove_test_space(30, 6, seed=5)
+    source = tmp_path / "vectors.txt"
+    write_glove_file(source, wv.words, wv.vectors)
+    monkeypatch.setattr(vectors_module, "GLOVE_DIR", tmp_path / "cache")
+    assert build_cache.main([str(source), "--limit", "20"]) == 0
+    assert "20 words of 6 dimensions" in capsys.readouterr().out
+    cached = load_vectors(tmp_path / "cache" / "vectors.first20")
+    assert cached.words == wv.words[:20]
+    np.testing.assert_array_equal(cached.vectors, wv.vectors[:20])
+    assert build_cache.main([str(tmp_path / "missing.txt")]) == 1
+    assert "missing.txt is not a file" in capsys.readouterr().err
 
 
 @pytest.mark.exercise("05.1")

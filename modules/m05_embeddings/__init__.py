@@ -7,6 +7,7 @@ TinyShakespeare (PPMI + SVD, skip-gram), then retrieval with sparse and dense re
     similarity.py     unit_rows, cosine_similarity, top_k (05.2); nearest
     analogy.py        analogy_scores by 3CosAdd and 3CosMul (05.3); analogy, evaluate_analogies
     analogy_set.py    the analogy questions: capitals, gender, plurals, comparatives, past tense
+    build_cache.py    python -m modules.m05_embeddings.build_cache: the binary cache, ahead of time
     projection.py     pca by SVD (05.4)
     tokenize.py       words: a text as lower-case word tokens
     cooccurrence.py   vocabulary, token_ids; cooccurrence_counts, ppmi, svd_embeddings (05.5)

@@ -222,3 +222,4 @@ def load_glove_cached(path: str | Path, limit: int | None = None,
     facts.update(words=len(wv), dim=wv.dim)
     write_atomically(facts_file, lambda f: f.write(json.dumps(facts, indent=1).encode()))
     return wv
+
