@@ -396,7 +396,7 @@ def mlp_activations_init(path: Path) -> None:
 
 # --- Module 05: word embeddings ------------------------------------------------------------------
 # GloVe comes from glove_files.find_glove: the fetched file, $COURSE_GLOVE_FILE (the committed
-# figures were drawn from the first 2,445 words of GloVe 6B 50d), or the generated stand-in.
+# figures were drawn from the first 2,446 words of GloVe 6B 50d), or the generated stand-in.
 
 
 @figure("05", "05-projection.png")

@@ -34,7 +34,9 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from modules.course.catalogue import find_module
 from modules.course.corpus import STANDIN, TINYSHAKESPEARE, tinyshakespeare
+from modules.course.notebook_run import execute_notebook, notebook_to_run
 from modules.course.paths import REPO_ROOT
 from modules.m05_embeddings import analogy as analogy_module
 from modules.m05_embeddings import build_cache, glove_files
@@ -1216,3 +1218,13 @@ def test_05_7_sparse_retrieval_finds_the_lexical_queries_passages():
     for scores in (tfidf_scores(index, queries), bm25_scores(index, queries)):
         assert mean_at_k(precision_at_k, rank(scores), relevant, 1) >= 0.7
         assert mean_at_k(recall_at_k, rank(scores), relevant, 5) >= 0.9
+
+
+# --- the notebook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_05_notebook_runs_top_to_bottom(monkeypatch):
+    if GLOVE_SLICE.is_file():  # the real slice when the shared data is here, else the stand-in
+        monkeypatch.setenv("COURSE_GLOVE_FILE", str(GLOVE_SLICE))
+    execute_notebook(notebook_to_run(find_module("05")))
