@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from modules.course.catalogue import find_module
+from modules.course.exercise_ids import marked_exercises, owning_exercise
 from modules.course.paths import REPO_ROOT
 
 
@@ -48,8 +49,9 @@ def expect(exercise_id: str, name: str, got, want, tol: float = 1e-6) -> None:
 
 
 class _SelectExercise:
-    """A pytest plugin that keeps only the tests marked `exercise(<id>)`, except notebook
-    tests (a check cell must not execute the notebook it sits in)."""
+    """A pytest plugin that keeps only the tests of one exercise: those whose `exercise` marker
+    names it as the last of its ids (see exercise_ids), except notebook tests (a check cell must
+    not execute the notebook it sits in)."""
 
     def __init__(self, exercise_id: str):
         self.exercise_id = exercise_id
@@ -57,7 +59,7 @@ class _SelectExercise:
 
     def pytest_collection_modifyitems(self, config, items):
         keep = [item for item in items if not item.get_closest_marker("notebook") and
-                any(self.exercise_id in mark.args for mark in item.iter_markers("exercise"))]
+                owning_exercise(marked_exercises(item)) == self.exercise_id]
         config.hook.pytest_deselected(items=[item for item in items if item not in keep])
         items[:] = keep
         self.selected = len(keep)

@@ -17,16 +17,12 @@ from pathlib import Path
 
 import nbformat
 
+from modules.course.exercise_ids import exercise_order
 from modules.course.exercise_status import run_probed_pytest
 from modules.course.notebook_cells import questions_and_answers, reference_answers
 from modules.course.scaffolding import build, course_files, exercise_module, solution_exercises
 
 NESTED = {"COURSE_SCAFFOLD_NESTED": "1"}  # the scaffold check skips itself inside a scaffold
-
-
-def exercise_order(exercise: str) -> tuple[int, int]:
-    module, number = exercise.split(".")
-    return int(module), int(number)
 
 
 def _probe(tree: Path, args: list[str]) -> tuple[list[dict], str]:

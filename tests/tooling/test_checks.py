@@ -34,7 +34,8 @@ def test_expect_rejects_without_revealing_the_expected_value(got, want, words):
 
 @pytest.fixture
 def fake_module(tmp_path, monkeypatch):
-    """Module 01 with a test file of two exercises: 01.1 passes, 01.2 fails; and a notebook."""
+    """Module 01 with a test file of two exercises: 01.1 passes, 01.2 fails (including a test
+    that names both); and a notebook."""
     tests = tmp_path / "test_01_fake.py"
     tests.write_text('''import pytest
 
@@ -44,6 +45,10 @@ def test_01_1_passes():
 
 @pytest.mark.exercise("01.2")
 def test_01_2_fails():
+    raise NotImplementedError("Exercise 01.2: implement `thing` in modules/m01_fake/x.py")
+
+@pytest.mark.exercise("01.1", "01.2")
+def test_01_2_needs_01_1_too():
     raise NotImplementedError("Exercise 01.2: implement `thing` in modules/m01_fake/x.py")
 
 @pytest.mark.notebook
@@ -59,7 +64,7 @@ def test_01_notebook_would_run_the_check_cell_again():
 
 
 def test_check_runs_only_the_exercises_tests_and_reports_success(fake_module, capsys):
-    checks.check("01.1")
+    checks.check("01.1")  # not the test that also needs 01.2: it belongs to 01.2's check
     assert "✓ Exercise 01.1 passed: 1 tests" in capsys.readouterr().out
 
 
