@@ -516,6 +516,69 @@ def embeddings_retrieval(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 06: attention ------------------------------------------------------------------------
+# Drawn from the course's own attention code on one line of TinyShakespeare (or the stand-in text).
+
+
+@figure("06", "06-score-scaling.png")
+def attention_score_scaling(path: Path) -> None:
+    import torch
+
+    from modules.m06_attention.demos import score_variance, softmax_saturation
+    from modules.m06_attention.plots import plot_score_scaling
+
+    g = torch.Generator().manual_seed(0)
+    variances = score_variance([4, 16, 64, 256, 1024], generator=g)
+    saturation = softmax_saturation([0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], n_keys=64, generator=g)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    plot_score_scaling(left, right, variances, saturation, n_keys=64)
+    save(fig, path)
+
+
+@figure("06", "06-attention-maps.png")
+def attention_maps(path: Path) -> None:
+    import torch
+
+    from modules.course.corpus import tinyshakespeare
+    from modules.m06_attention.demos import previous_token_weights, same_character_weights
+    from modules.m06_attention.plots import plot_attention
+
+    line = tinyshakespeare(allow_standin=True)[:40]
+    running_mean = torch.ones(len(line), len(line)).tril()
+    running_mean = running_mean / running_mean.sum(dim=1, keepdim=True)  # (T, T)
+    maps = [(running_mean, "fixed weights: the running mean\n(what untrained heads are close to)"),
+            (previous_token_weights(len(line)),
+             "by position: the previous character\n(sinusoidal positions only)"),
+            (same_character_weights(line, sharpness=8.0),
+             "by content: earlier copies of the same character\n(one-hot queries and keys)")]
+    fig, axes = plt.subplots(1, 3, figsize=(19, 6), layout="constrained")
+    for ax, (weights, title) in zip(axes, maps, strict=True):
+        plot_attention(ax, weights, list(line), title=title)
+    save(fig, path)
+
+
+@figure("06", "06-positions.png")
+def attention_positions(path: Path) -> None:
+    import torch
+
+    from modules.m06_attention.plots import plot_positions
+    from modules.m06_attention.positions import RotaryEmbedding, sinusoidal_positions
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
+    plot_positions(left, sinusoidal_positions(128, 64), title="sinusoidal_positions(128, 64)")
+    rope, n = RotaryEmbedding(head_dim=64, max_positions=64), 64
+    q, k = torch.randn(2, 64, generator=torch.Generator().manual_seed(7))  # one query, one key
+    q_at = rope(q.expand(n, 64), torch.arange(n))  # (n, 64): q rotated at positions 0..n-1
+    k_at = rope(k.expand(n, 64), torch.arange(n))
+    image = right.imshow(q_at @ k_at.T, cmap="RdBu")  # (n, n): score of query m with key n
+    fig.colorbar(image, ax=right, fraction=0.046)
+    right.set_xlabel("key position n")
+    right.set_ylabel("query position m")
+    right.set_title("RoPE: the score of one query and one key at positions m, n\n"
+                    "is constant along every diagonal: it depends on n - m only")
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 
