@@ -130,7 +130,8 @@ def test_an_unknown_target_exits_2_and_lists_the_valid_ones(capsys, data_dir, ma
 
 @pytest.mark.parametrize("args, problem", [
     (["--bogus"], "unrecognized arguments: --bogus"),
-    (["nope"], "unknown target nope; valid targets: tinyshakespeare, tinystories, glove"),
+    (["nope"], "unknown target nope; valid targets: tinyshakespeare, tinystories, glove, "
+              "gpt2-bpe"),
     (["--tiny", "--small"], "not allowed with argument"),
 ])
 def test_the_wrapper_script_refuses_bad_input_with_exit_2(args, problem):
@@ -139,7 +140,7 @@ def test_the_wrapper_script_refuses_bad_input_with_exit_2(args, problem):
                           env=env)
     assert done.returncode == 2
     assert problem in done.stderr
-    assert "TARGET is one of: tinyshakespeare, tinystories, glove" in done.stderr
+    assert "TARGET is one of: tinyshakespeare, tinystories, glove, gpt2-bpe" in done.stderr
 
 
 @pytest.mark.skipif(not SHARED_SHAKESPEARE.is_file(), reason="no local copy of TinyShakespeare")

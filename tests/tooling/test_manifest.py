@@ -48,9 +48,9 @@ def download(path="sample/a.txt", tracks='["tiny"]', modules="[3]", sha="ab" * 3
     return DOWNLOAD.format(path=path, tracks=tracks, modules=modules, sha=sha)
 
 
-def test_the_course_manifest_lists_the_three_targets_with_their_published_checksums():
+def test_the_course_manifest_lists_the_four_targets_with_their_published_checksums():
     manifest = course_manifest()
-    assert manifest.targets() == ["tinyshakespeare", "tinystories", "glove"]
+    assert manifest.targets() == ["tinyshakespeare", "tinystories", "glove", "gpt2-bpe"]
     [shakespeare] = downloads_for("tiny", ["tinyshakespeare"])
     assert shakespeare.path == "tinyshakespeare/input.txt"
     assert shakespeare.sources[0].size == 1_115_394
@@ -63,6 +63,13 @@ def test_the_course_manifest_lists_the_three_targets_with_their_published_checks
     assert [s.sha256 and s.sha256[:8] for s in glove.sources] == ["d8f717f8", None]
     assert glove.expected_size == 171_350_079
     assert glove.archive_path(glove.sources[0]) == "glove/glove.6B.zip"
+    vocab, merges = downloads_for("tiny", ["gpt2-bpe"])
+    assert (vocab.path, merges.path) == ("gpt2/vocab.json", "gpt2/merges.txt")
+    # OpenAI's files, then the Hugging Face mirror of the same bytes: the hashes tiktoken pins
+    assert [(s.size, s.sha256[:8]) for s in vocab.sources] == [(1_042_301, "19613966")] * 2
+    assert [(s.size, s.sha256[:8]) for s in merges.sources] == [(456_318, "1ce16647")] * 2
+    assert [s.url.rsplit("/", 1)[1] for s in vocab.sources + merges.sources] == [
+        "encoder.json", "vocab.json", "vocab.bpe", "merges.txt"]
 
 
 def test_only_the_full_track_fetches_the_tinystories_training_file():
@@ -71,7 +78,7 @@ def test_only_the_full_track_fetches_the_tinystories_training_file():
     assert [d.path for d in downloads_for("small", ["tinystories"])] == tiny
     assert set(full) - set(tiny) == {"tinystories/TinyStoriesV2-GPT4-train.txt"}
     tiny_bytes = sum(d.expected_size for d in downloads_for("tiny"))
-    assert tiny_bytes == 1_115_394 + 22_502_601 + 171_350_079
+    assert tiny_bytes == 1_115_394 + 22_502_601 + 171_350_079 + 1_042_301 + 456_318
 
 
 def test_each_track_extracts_its_glove_vector_sizes_from_the_zip():
@@ -93,6 +100,9 @@ def test_entries_for_module_filter_by_module_and_track():
     assert [e.path for e in entries_for_module(10, "tiny")] == [
         "tinystories/TinyStoriesV2-GPT4-valid.txt"]
     assert len(entries_for_module(10, "full")) == 2
+    assert [e.path for e in entries_for_module(8, "tiny")] == [
+        "tinyshakespeare/input.txt", "tinystories/TinyStoriesV2-GPT4-valid.txt",
+        "gpt2/vocab.json", "gpt2/merges.txt"]
     assert entries_for_module(0, "full") == []
 
 
@@ -107,7 +117,7 @@ def test_artifacts_are_read_and_returned_for_their_module(tmp_path):
 
 def test_unknown_targets_and_tracks_are_refused_with_the_valid_names():
     with pytest.raises(ValueError, match="unknown target nope; valid targets: tinyshakespeare, "
-                                         "tinystories, glove"):
+                                         "tinystories, glove, gpt2-bpe"):
         downloads_for("tiny", ["nope"])
     with pytest.raises(ValueError, match="unknown track 'medium'; use one of tiny, small, full"):
         downloads_for("medium")
