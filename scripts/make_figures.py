@@ -579,6 +579,254 @@ def attention_positions(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 07: the transformer ------------------------------------------------------------------
+# Drawn with Module 07's own model, helpers and plotting code, imported inside the functions. The
+# pre-LN/post-LN figure trains two small models on TinyShakespeare (the stand-in text without it),
+# about a minute on two CPU cores; the other two need no data.
+
+
+@figure("07", "07-cost-breakdown.png")
+def transformer_cost_breakdown(path: Path) -> None:
+    """Where the parameters and the training FLOPs per token go, for the notebook's model and
+    for GPT-2 small."""
+    from modules.m07_transformer.model import GPTConfig, flops_per_token, parameter_count
+    from modules.m07_transformer.plots import plot_breakdown
+    from modules.m07_transformer.train_demo import flops_breakdown, parameter_breakdown
+
+    configs = [("the notebook's model (V = 65, T = 64, L = 4, C = 96)",
+                GPTConfig(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=96)),
+               ("GPT-2 small (V = 50257, T = 1024, L = 12, C = 768)",
+                GPTConfig(vocab_size=50257, block_size=1024, n_layer=12, n_head=12,
+                          n_embd=768))]
+    fig, axes = plt.subplots(2, 2, figsize=(12.5, 5.6), layout="constrained")
+    for column, (name, config) in enumerate(configs):
+        plot_breakdown(axes[0, column], parameter_breakdown(config),
+                       f"{name}\n{parameter_count(config):,} parameters")
+        plot_breakdown(axes[1, column], flops_breakdown(config),
+                       f"{flops_per_token(config):,} training FLOPs per token")
+    save(fig, path)
+
+
+@figure("07", "07-pre-post-ln.png")
+def transformer_pre_post_ln(path: Path) -> None:
+    """Pre-LN against post-LN: the same 8-block GPT, the same initial weights and batches, AdamW
+    at 1e-3 from the first step without a warmup (the notebook's full-mode comparison)."""
+    import math
+
+    import torch
+
+    from modules.m04_mlp.plots import running_mean
+    from modules.m07_transformer.model import GPTConfig
+    from modules.m07_transformer.train_demo import compare_norm_positions, shakespeare_chars
+
+    data = shakespeare_chars()
+    V = len(data.vocab)
+    counts = torch.bincount(data.train_ids, minlength=V).double()  # (V,)
+    unigram = -(torch.log(counts / counts.sum())[data.val_ids]).mean().item()
+    config = GPTConfig(vocab_size=V, block_size=32, n_layer=8, n_head=4, n_embd=64)
+    logs = compare_norm_positions(config, data, steps=600, batch_size=16, lr=1e-3)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, (name, log) in enumerate(logs.items()):
+        ax.plot(log.losses, color=f"C{i}", alpha=0.2, linewidth=0.6)
+        ax.plot(running_mean(log.losses, 20), color=f"C{i}",
+                label=f"{name}-LN (validation {log.val_loss:.2f})")
+    ax.axhline(math.log(V), color="gray", linestyle=":", linewidth=1,
+               label=f"uniform guess, ln {V}")
+    ax.axhline(unigram, color="C3", linestyle="--", linewidth=1,
+               label=f"unigram (character frequencies), {unigram:.2f}")
+    ax.set_xlabel("step (16 windows of 32 characters)")
+    ax.set_ylabel("training loss (nats per character)")
+    ax.set_title("An 8-block GPT, AdamW at lr 1e-3 from step 0, no warmup: post-LN stalls at "
+                 "the unigram level, then catches up", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+@figure("07", "07-residual-init.png")
+def transformer_residual_init(path: Path) -> None:
+    """The std of the residual stream after each block of a 48-block pre-LN GPT at
+    initialisation, with GPT-2's 1/sqrt(2 n_layer) scaling of the residual projections and
+    without it."""
+    import torch
+
+    from modules.m07_transformer.model import GPT, GPTConfig
+
+    config = GPTConfig(vocab_size=65, block_size=64, n_layer=48, n_head=4, n_embd=64)
+    idx = torch.randint(65, (8, 64), generator=torch.Generator().manual_seed(2))  # (B, T)
+    scaled = GPT(config, generator=torch.Generator().manual_seed(0))
+    unscaled = GPT(config, generator=torch.Generator().manual_seed(0))
+    runs = {}
+    with torch.no_grad():
+        for block in unscaled.blocks:  # the residual projections back to 0.02
+            for layer in (block.attn.proj, block.mlp.proj):
+                layer.weight.normal_(0.0, 0.02, generator=torch.Generator().manual_seed(3))
+        for name, model in [("GPT-2: residual projections at 0.02 / sqrt(2 n_layer)", scaled),
+                            ("every matrix at 0.02", unscaled)]:
+            x = model.wte(idx) + model.wpe(torch.arange(64))  # (B, T, C)
+            stds = [x.std().item()]
+            for block in model.blocks:
+                x = block(x)
+                stds.append(x.std().item())
+            runs[name] = stds
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    for name, stds in runs.items():
+        ax.plot(stds, label=name)
+    ax.set_xlabel("blocks passed")
+    ax.set_ylabel("std of the residual stream")
+    ax.set_ylim(0, None)
+    ax.set_title("A 48-block pre-LN GPT at initialisation (C = 64, random ids)", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+# --- Module 08: byte-level BPE -------------------------------------------------------------------
+# Drawn from the course's own trainer and tokenizer on TinyShakespeare (or the stand-in text). The
+# GPT-2 figure needs GPT-2's files (data/gpt2/ or $COURSE_GPT2_DIR, see gpt2_files.py); without
+# them it is skipped and the committed PNG stays as it is.
+
+
+def _token_boxes(ax, x: float, y: float, tokens: list[bytes], width: float = 0.16,
+                 highlight: bytes | None = None) -> float:
+    """Draw `tokens` side by side from (x, y), `width` per character shown (a space shown as
+    "␣"), the token equal to `highlight` in orange; return the x after the last box."""
+    for token in tokens:
+        label = token.decode("utf-8", errors="backslashreplace").replace(" ", "␣")
+        w = width * len(label)
+        color = "#fdd49e" if token == highlight else "#dbe9f6"
+        ax.add_patch(Rectangle((x, y), w, 0.62, facecolor=color, edgecolor="#33577a", lw=1))
+        ax.text(x + w / 2, y + 0.31, label, ha="center", va="center", fontsize=10,
+                family="monospace")
+        x += w + 0.04
+    return x
+
+
+@figure("08", "08-merges.png")
+def bpe_merges(path: Path) -> None:
+    """Sennrich et al.'s four words, cut after each of the first six merges."""
+    from collections import Counter
+
+    from modules.m08_bpe.tokenizer import Tokenizer
+    from modules.m08_bpe.train import train_bpe
+
+    words = Counter({b"low": 5, b"lower": 2, b"newest": 6, b"widest": 3})
+    _, merges = train_bpe(words, 256 + 6)
+    fig, ax = plt.subplots(figsize=(12, 5.2))
+    columns = [0.0, 2.0, 4.4, 7.0]
+    for step in range(len(merges) + 1):
+        y = -step
+        vocab = {b: bytes([b]) for b in range(256)}
+        for left, right in merges[:step]:
+            vocab[len(vocab)] = left + right
+        tokenizer = Tokenizer(vocab, merges[:step])
+        for x, (word, count) in zip(columns, words.items(), strict=True):
+            new = merges[step - 1][0] + merges[step - 1][1] if step else None
+            end = _token_boxes(ax, x, y, [vocab[i] for i in tokenizer.bpe(word)], highlight=new)
+            ax.text(end, y + 0.31, f"×{count}", va="center", fontsize=8, color="#555")
+        label = "start: one token per byte" if step == 0 else (
+            f"merge {step}: {merges[step - 1][0].decode()} + {merges[step - 1][1].decode()}"
+            f" → {(merges[step - 1][0] + merges[step - 1][1]).decode()} (id {255 + step})")
+        ax.text(-0.3, y + 0.31, label, ha="right", va="center", fontsize=10)
+    ax.set_xlim(-4.6, 9.0)
+    ax.set_ylim(-len(merges) - 0.3, 1.0)
+    ax.axis("off")
+    ax.set_title("BPE on low ×5, lower ×2, newest ×6, widest ×3: merge the most frequent pair, "
+                 "again and again\n(orange: the new token where it occurs; ties go to the greater "
+                 "pair, so s+t before e+s)", fontsize=10)
+    save(fig, path)
+
+
+@figure("08", "08-compression.png")
+def bpe_compression(path: Path) -> None:
+    """Tokens per character on held-out TinyShakespeare against the vocabulary size."""
+    import regex
+
+    from modules.course.corpus import tinyshakespeare
+    from modules.m08_bpe.gpt2_files import find_gpt2_files
+    from modules.m08_bpe.tokenizer import Tokenizer
+    from modules.m08_bpe.train import train_bpe
+
+    text = tinyshakespeare(allow_standin=True)
+    split = int(0.9 * len(text))
+    train, val = text[:split], text[split:]
+    eot = "<|endoftext|>"
+    vocab, merges = train_bpe(train, 10_000, [eot], progress=False)
+    sizes = [s for s in [257, 300, 400, 600, 1000, 1500, 2000, 3000, 5000, 7500, 10_000]
+             if s - 257 <= len(merges)]
+    ratios = []
+    for size in sizes:
+        k = size - 257
+        prefix = Tokenizer({**{i: vocab[i] for i in range(256 + k)}, 256 + k: eot.encode()},
+                           merges[:k], [eot])
+        ratios.append(len(prefix.encode(val)) / len(val))
+    fig, ax = plt.subplots(figsize=(7.5, 4.4), layout="constrained")
+    ax.semilogx(sizes, ratios, "o-", label="byte-level BPE trained on the first 90%")
+    for size, ratio in zip(sizes, ratios, strict=True):
+        if size in (257, 1000, 10_000):
+            ax.annotate(f"{ratio:.2f}", (size, ratio), textcoords="offset points",
+                        xytext=(6, 6), fontsize=8)
+    files, _ = find_gpt2_files()
+    if files:
+        gpt2 = Tokenizer.from_gpt2_files(*files)
+        ratio = len(gpt2.encode(val)) / len(val)
+        ax.semilogx([gpt2.vocab_size], [ratio], "r*", markersize=12,
+                    label=f"GPT-2's 50,257 tokens, learned on web text: {ratio:.2f}")
+    words = len(regex.findall(r"\w+|[^\w\s]", val))
+    ax.axhline(words / len(val), color="gray", linestyle=":",
+               label=f"words and punctuation marks: {words / len(val):.2f} (some unknown)")
+    ax.set_xlabel("vocabulary size (bytes + merges + <|endoftext|>)")
+    ax.set_ylabel("tokens per character")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("TinyShakespeare, last 10%: the first merges shorten the text most", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+@figure("08", "08-numbers.png")
+def bpe_numbers(path: Path) -> None:
+    """How GPT-2 cuts the four-digit numbers, and a sum."""
+    from matplotlib.colors import ListedColormap
+
+    from modules.m08_bpe.gpt2_files import find_gpt2_files
+    from modules.m08_bpe.tokenizer import Tokenizer
+
+    files, note = find_gpt2_files()
+    if files is None:
+        print(f"08-numbers.png skipped: {note}")
+        return
+    gpt2 = Tokenizer.from_gpt2_files(*files)
+    patterns = ["4", "3+1", "2+2", "1+3", "1+2+1"]
+    grid = np.zeros((90, 100), dtype=int)  # rows: first two digits 10-99; columns: last two
+    for n in range(1000, 10_000):
+        lengths = [len(gpt2.vocab[i].strip()) for i in gpt2.encode(f" {n}")]
+        grid[n // 100 - 10, n % 100] = patterns.index("+".join(map(str, lengths)))
+    fig = plt.figure(figsize=(13, 5.6), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[1.05, 1])
+    ax = left.subplots()
+    image = ax.imshow(grid, cmap=ListedColormap(["#1f77b4", "#2ca02c", "#ff7f0e", "#d62728",
+                                                 "#9467bd"]),
+                      vmin=-0.5, vmax=len(patterns) - 0.5, aspect="auto",
+                      extent=(-0.5, 99.5, 99.5, 9.5))
+    bar = left.colorbar(image, ax=ax, ticks=range(len(patterns)))
+    bar.ax.set_yticklabels([f"{p} ({np.sum(grid == i):,})" for i, p in enumerate(patterns)])
+    ax.set_xlabel("last two digits")
+    ax.set_ylabel("first two digits")
+    ax.set_title('" 1000" to " 9999": digits in each GPT-2 token', fontsize=10)
+    ax = right.subplots()
+    examples = [" strawberry", "strawberry", " 1234567", " 2023", " 2024", " 2025",
+                " 12345 + 67890 = 80235", " 999 + 1 = 1000"]
+    for row, example in enumerate(examples):
+        y = -row
+        ax.text(-0.2, y + 0.31, repr(example), ha="right", va="center", fontsize=9,
+                family="monospace")
+        _token_boxes(ax, 0.0, y, [gpt2.vocab[i] for i in gpt2.encode(example)], width=0.2)
+    ax.set_xlim(-4.6, 6.2)
+    ax.set_ylim(-len(examples) + 0.5, 1.0)
+    ax.axis("off")
+    ax.set_title("GPT-2's tokens (␣ is the leading space)", fontsize=10)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 
