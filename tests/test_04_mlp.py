@@ -19,6 +19,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_checks import close as assert_close
+from torch_checks import gen, leaf_copy, randn
 
 from modules.course.catalogue import find_module
 from modules.course.corpus import TINYSHAKESPEARE, tinyshakespeare
@@ -44,23 +46,8 @@ TOL = 1e-10
 BACKWARD_RTOL, BACKWARD_ATOL = 1e-6, 1e-9
 
 
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def randn(*shape: int, seed: int) -> torch.Tensor:
-    return torch.randn(*shape, generator=gen(seed), dtype=torch.float64)
-
-
 def close(got: torch.Tensor, want: torch.Tensor, tol: float = TOL, name: str = "") -> None:
-    assert got is not None, f"{name}: no value (a gradient that was never computed?)"
-    assert got.shape == want.shape, f"{name}: shape {tuple(got.shape)}, expected " \
-                                    f"{tuple(want.shape)}"
-    torch.testing.assert_close(got, want, rtol=tol, atol=tol, msg=lambda m: f"{name}: {m}")
-
-
-def leaf_copy(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().clone().requires_grad_(True)
+    assert_close(got, want, tol, name)
 
 
 def small_config(norm: str = "batch", vocab_size: int = 11) -> MLPConfig:

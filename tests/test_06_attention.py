@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import nn
+from torch_checks import close, gen, randn
 
 from modules.course.catalogue import find_module
 from modules.course.notebook_run import execute_notebook, notebook_to_run
@@ -58,20 +59,6 @@ from modules.m06_attention.positions import (
 TOL = {torch.float32: 1e-5, torch.float64: 1e-12}
 ROPE_TOL = 1e-6  # RoPE's cos/sin tables are float32 (rounded by < 6e-8) whatever x's dtype
 DTYPES = [torch.float32, torch.float64]
-
-
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def randn(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    return torch.randn(*shape, generator=gen(seed), dtype=dtype)
-
-
-def close(got: torch.Tensor, want: torch.Tensor, tol: float, name: str = "") -> None:
-    assert got.shape == want.shape, f"{name}: shape {tuple(got.shape)}, expected " \
-                                    f"{tuple(want.shape)}"
-    torch.testing.assert_close(got, want, rtol=tol, atol=tol, msg=lambda m: f"{name}: {m}")
 
 
 def loop_causal_mask(t_q: int, t_k: int) -> torch.Tensor:
