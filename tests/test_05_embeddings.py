@@ -480,6 +480,9 @@ def test_05_1_build_cache_writes_the_cache_and_reports_it(tmp_path, monkeypatch,
     np.testing.assert_array_equal(cached.vectors, wv.vectors[:20])
     assert build_cache.main([str(tmp_path / "missing.txt")]) == 1
     assert "missing.txt is not a file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_cache.main([str(source), "--limit", "0"])
+    assert "at least 1, got '0'" in capsys.readouterr().err
 
 
 @pytest.mark.exercise("05.1")

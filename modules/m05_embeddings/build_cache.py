@@ -15,11 +15,18 @@ from modules.m05_embeddings.glove_files import find_glove
 from modules.m05_embeddings.vectors import cache_stem, load_glove_cached
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number of words, at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the binary cache of a GloVe file and report both load times."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("path", nargs="?", type=Path, help="a GloVe text file")
-    parser.add_argument("--limit", type=int, help="keep only the first N words")
+    parser.add_argument("--limit", type=_positive, metavar="N", help="keep only the first N words")
     args = parser.parse_args(argv)
     path = args.path
     if path is None:
