@@ -543,6 +543,19 @@ def test_06_3_a_kv_cache_fed_in_chunks_gives_the_full_sequence_output(sizes):
     close(cache.v, split_heads(v, 4), 1e-12, "cached values")
 
 
+
+@pytest.mark.exercise("06.3")
+@pytest.mark.parametrize("rope", [False, True])
+def test_06_3_fused_attention_gives_the_same_outputs_with_and_without_a_cache(rope):
+    # fused=True swaps our attention for PyTorch's kernel (Module 09 trains with it); the same
+    # weights must give the same outputs, also for chunks after a cache (T_q < T_k).
+    rope_table = RotaryEmbedding(head_dim=4, max_positions=16) if rope else None
+    ours = seeded_mha(16, 4, rope=rope_table).double().eval()
+    fused = seeded_mha(16, 4, rope=rope_table, fused=True).double().eval()
+    x = randn(2, 7, 16, seed=29)
+    close(fused(x), ours(x), 1e-12, "whole sequence")
+    close(chunked(fused, x, [3, 1, 3])[0], ours(x), 1e-12, "chunks after a cache")
+
 # --- 06.4 sinusoidal positions ------------------------------------------------------------------
 
 

@@ -405,6 +405,23 @@ def test_07_4_kv_cache_chunks_give_the_logits_of_the_whole_sequence(positions):
         model(idx[:, :1], caches=caches)
 
 
+
+@pytest.mark.exercise("07.4")
+@pytest.mark.parametrize("positions", ["learned", "rope"])
+def test_07_4_fused_kernels_give_the_logits_and_gradients_of_the_course_kernels(positions):
+    # fused_kernels=True runs F.layer_norm and F.scaled_dot_product_attention (Module 09's
+    # training default); from the same initial weights it must compute the same function.
+    ours = tiny_gpt(seed=52, positions=positions).double()
+    fused = tiny_gpt(seed=52, positions=positions, fused_kernels=True).double()
+    assert "fused=True" in repr(fused.blocks[0].attn) and "fused=True" in repr(fused.ln_f)
+    idx = random_ids((2, 24), 23, seed=53)
+    (logits, loss), (fused_logits, fused_loss) = ours(idx, idx), fused(idx, idx)
+    close(fused_logits, logits, name="logits")
+    loss.backward()
+    fused_loss.backward()
+    for (name, p), q in zip(ours.named_parameters(), fused.parameters(), strict=True):
+        close(q.grad, p.grad, name=f"gradient of {name}")
+
 @pytest.mark.exercise("07.4")
 def test_07_4_overfits_one_small_batch():
     config = GPTConfig(vocab_size=20, block_size=16, n_layer=2, n_head=4, n_embd=32)

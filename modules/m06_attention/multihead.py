@@ -22,7 +22,11 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from modules.m06_attention.attention import attention_weights, scaled_dot_product_attention
+from modules.m06_attention.attention import (
+    attention_weights,
+    fused_attention,
+    scaled_dot_product_attention,
+)
 from modules.m06_attention.positions import RotaryEmbedding
 
 
@@ -102,8 +106,10 @@ class MultiHeadAttention(nn.Module):
           that order along the output (the layout of torch.nn.MultiheadAttention's in_proj)
     proj  nn.Linear(n_embd, n_embd): mixes the concatenated head outputs
     Steps: q, k, v = split of qkv(x) -> split_heads each -> RoPE on q and k (if `rope`) ->
-    append k, v to the cache (if any) -> causal attention, with dropout on the weights in
-    training mode (p = attn_dropout_p) -> merge_heads -> proj -> resid_dropout.
+    append k, v to the cache (if any) -> causal attention through `self.attend`, with dropout
+    on the weights in training mode (p = attn_dropout_p) -> merge_heads -> proj -> resid_dropout.
+    `self.attend` is your scaled_dot_product_attention, or with fused=True PyTorch's fused
+    kernel (attention.fused_attention: the same numbers, faster; Module 09 trains with it).
 
     forward(x, cache=None, return_weights=False): with return_weights, also return the attention
     weights (B, n_head, T, T_k) before dropout, for plotting. With a cache (see KVCache), the
@@ -111,7 +117,7 @@ class MultiHeadAttention(nn.Module):
     """
 
     def __init__(self, n_embd: int, n_head: int, dropout: float = 0.0, bias: bool = True,
-                 rope: RotaryEmbedding | None = None):
+                 rope: RotaryEmbedding | None = None, fused: bool = False):
         super().__init__()
         if n_head < 1 or n_embd % n_head:
             raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head})")
@@ -126,6 +132,8 @@ class MultiHeadAttention(nn.Module):
         self.attn_dropout_p = dropout
         self.resid_dropout = nn.Dropout(dropout)
         self.rope = rope
+        self.fused = fused
+        self.attend = fused_attention if fused else scaled_dot_product_attention
 
     def forward(self, x: torch.Tensor, cache: KVCache | None = None,
                 return_weights: bool = False):
@@ -143,7 +151,7 @@ class MultiHeadAttention(nn.Module):
         if cache is not None:
             k, v = cache.update(k, v)  # (B, nh, start + T, hd) each
         dropout_p = self.attn_dropout_p if self.training else 0.0
-        y = scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout_p)
+        y = self.attend(q, k, v, is_causal=True, dropout_p=dropout_p)  # (B, nh, T, hd)
         y = self.resid_dropout(self.proj(merge_heads(y)))  # (B, T, C)
         if return_weights:
             return y, attention_weights(q, k, is_causal=True)  # (B, nh, T, start + T)
@@ -151,4 +159,5 @@ class MultiHeadAttention(nn.Module):
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return f"n_embd={self.n_embd}, n_head={self.n_head}, head_dim={self.head_dim}"
+        return (f"n_embd={self.n_embd}, n_head={self.n_head}, head_dim={self.head_dim}, "
+                f"fused={self.fused}")

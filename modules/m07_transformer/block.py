@@ -37,10 +37,11 @@ class Block(nn.Module):
     def __init__(self, config: GPTConfig, rope: RotaryEmbedding | None = None):
         super().__init__()
         self.norm_position = config.norm_position
-        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+        fused = config.fused_kernels
+        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias, fused=fused)
         self.attn = MultiHeadAttention(config.n_embd, config.n_head, dropout=config.dropout,
-                                       bias=config.bias, rope=rope)
-        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
+                                       bias=config.bias, rope=rope, fused=fused)
+        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias, fused=fused)
         self.mlp = FeedForward(config.n_embd, dropout=config.dropout, bias=config.bias)
 
     def forward(self, x: torch.Tensor, cache=None) -> torch.Tensor:

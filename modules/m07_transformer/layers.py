@@ -19,29 +19,34 @@ class LayerNorm(nn.Module):
     (divide by dim, not dim - 1) taken over the last axis. `weight` (dim,) starts at ones and
     `bias` (dim,) at zeros; with bias=False there is no bias (`self.bias` is None) and nothing
     is added. This is Module 04's LayerNorm with the bias made optional, as in nn.LayerNorm.
+    With fused=True it calls PyTorch's one-kernel F.layer_norm instead (provided: the same
+    numbers up to rounding, several times faster; Module 09 trains with it).
     """
 
-    def __init__(self, dim: int, eps: float = 1e-5, bias: bool = True):
+    def __init__(self, dim: int, eps: float = 1e-5, bias: bool = True, fused: bool = False):
         super().__init__()
         if dim < 1:
             raise ValueError(f"LayerNorm needs dim >= 1, got {dim}")
         self.dim, self.eps = dim, eps
         self.weight = nn.Parameter(torch.ones(dim))
         self.bias = nn.Parameter(torch.zeros(dim)) if bias else None
+        self.fused = fused
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.dim:
             raise ValueError(f"LayerNorm({self.dim}) got input of shape {tuple(x.shape)}; its "
                              f"last axis must have {self.dim} features")
+        if self.fused:
+            return F.layer_norm(x, (self.dim,), self.weight, self.bias, self.eps)
         # BEGIN SOLUTION 07.1
-        mean = x.mean(dim=-1, keepdim=True)  # (..., 1)
-        var = x.var(dim=-1, keepdim=True, correction=0)  # (..., 1), biased
-        y = (x - mean) / torch.sqrt(var + self.eps) * self.weight  # (..., dim)
+        centred = x - x.mean(dim=-1, keepdim=True)  # (..., dim)
+        var = (centred * centred).mean(dim=-1, keepdim=True)  # (..., 1), biased
+        y = centred / torch.sqrt(var + self.eps) * self.weight  # (..., dim)
         return y + self.bias if self.bias is not None else y
         # END SOLUTION
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, eps={self.eps}, bias={self.bias is not None}"
+        return f"dim={self.dim}, eps={self.eps}, bias={self.bias is not None}, fused={self.fused}"
 
 
 class FeedForward(nn.Module):
