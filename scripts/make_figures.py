@@ -827,6 +827,127 @@ def bpe_numbers(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 09: training -------------------------------------------------------------------------
+# Drawn with Module 09's own code: the schedule is lr_at with the cpu configuration's numbers, the
+# bias-correction figure measures the course's AdamW, and the pathology figure trains short runs
+# of the cpu configuration with train() (TinyShakespeare, or the stand-in text without it) in a
+# temporary folder: about 30 seconds on two CPU cores.
+
+
+@figure("09", "09-lr-schedule.png")
+def training_lr_schedule(path: Path) -> None:
+    """The cpu configuration's learning rate at every step: linear warmup, cosine, floor."""
+    from modules.m09_training.configs import load_config
+    from modules.m09_training.schedule import lr_at
+
+    config = load_config("cpu")
+    warm, decay = config.warmup_iters, config.lr_decay_iters
+    steps = np.arange(decay + 300)
+    lrs = [lr_at(int(s), config.learning_rate, config.min_lr, warm, decay) for s in steps]
+    fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
+    ax.plot(steps, lrs, color="C2")
+    for x in (warm, decay):
+        ax.axvline(x, color="gray", linestyle=":", linewidth=1)
+    ax.annotate(f"warmup: {config.learning_rate / warm:.0e} at step 0\nto "
+                f"{config.learning_rate:g} at step {warm - 1}", (warm, config.learning_rate),
+                xytext=(warm + 150, config.learning_rate * 0.98), fontsize=8, va="top",
+                arrowprops={"arrowstyle": "->", "color": "gray"})
+    middle = (warm + decay) // 2
+    ax.annotate("cosine: steepest in the middle,\nflat at both ends", (middle, lrs[middle]),
+                xytext=(middle + 150, lrs[middle] + 2e-4), fontsize=8,
+                arrowprops={"arrowstyle": "->", "color": "gray"})
+    ax.annotate(f"min_lr = {config.min_lr:g} from step {decay}", (decay, config.min_lr),
+                xytext=(decay - 700, config.min_lr + 1.5e-4), fontsize=8,
+                arrowprops={"arrowstyle": "->", "color": "gray"})
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.set_ylim(0, config.learning_rate * 1.08)
+    ax.set_title(f"lr_at for the cpu configuration (max {config.learning_rate:g}, min "
+                 f"{config.min_lr:g}, warmup {warm}, decay to step {decay})", fontsize=10)
+    save(fig, path)
+
+
+@figure("09", "09-adam-bias-correction.png")
+def training_adam_bias_correction(path: Path) -> None:
+    """How long Adam's steps are on a constant gradient, with and without bias correction."""
+    import torch
+
+    from modules.m09_training.adamw import AdamW
+
+    lr, n = 1e-3, 1000
+    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    t = np.arange(1, n + 1)
+    measured = {}
+    for beta2, color in [(0.99, "C1"), (0.999, "C3")]:
+        weight = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        adam = AdamW([weight], lr=lr, betas=(0.9, beta2), weight_decay=0.0)
+        lengths = []
+        for _ in range(n):
+            before = weight.item()
+            weight.grad = torch.ones_like(weight)
+            adam.step()
+            lengths.append(abs(weight.item() - before) / lr)
+        uncorrected = (1 - 0.9**t) / np.sqrt(1 - beta2**t)
+        ax.plot(t, uncorrected, color=color, linestyle="--",
+                label=f"without bias correction, betas (0.9, {beta2}): up to "
+                      f"{uncorrected.max():.1f} lr at t = {t[uncorrected.argmax()]}")
+        measured[beta2] = lengths
+    ax.plot(t, measured[0.99], color="C0", linewidth=2,
+            label="the course's AdamW, measured: the same line for both betas")
+    ax.set_xscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("step length / lr")
+    ax.set_ylim(0, 7.2)
+    ax.set_title("Adam on a constant gradient g = 1: with the correction every step is lr long",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
+    save(fig, path)
+
+
+@figure("09", "09-pathologies.png")
+def training_pathologies(path: Path) -> None:
+    """The cpu configuration and its five pathologies, short runs on one log-scale axis, with
+    their gradient norms."""
+    import contextlib
+    import io
+    import tempfile
+    from dataclasses import replace
+
+    from modules.course.corpus import tinyshakespeare
+    from modules.m09_training.configs import PATHOLOGIES, load_config
+    from modules.m09_training.data import prepare_char_data
+    from modules.m09_training.plots import plot_runs
+    from modules.m09_training.train import train
+
+    steps = 100
+    runs = {}
+    with tempfile.TemporaryDirectory() as folder:
+        data = prepare_char_data(tinyshakespeare(allow_standin=True), Path(folder) / "data")
+        counts = np.bincount(data.train, minlength=data.vocab_size) + 1  # (V,), add-one
+        unigram = -np.log(counts / counts.sum())[np.asarray(data.val)].mean()
+        for name in ["healthy", *PATHOLOGIES]:
+            config = load_config("cpu", pathology=None if name == "healthy" else name)
+            config = replace(config, max_iters=steps, lr_decay_iters=steps,
+                             warmup_iters=min(config.warmup_iters, steps // 10),
+                             eval_interval=steps, eval_iters=5, log_interval=1,
+                             sample_interval=0, out_dir=f"{folder}/{name}")
+            with contextlib.redirect_stdout(io.StringIO()):
+                train(config, progress=False)
+            runs[name] = Path(folder) / name / "metrics.jsonl"
+        fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), layout="constrained")
+        plot_runs(axes[0], runs, "loss", window=5)
+        plot_runs(axes[1], runs, "grad_norm", window=5)
+    axes[0].axhline(unigram, color="gray", linestyle="-.", linewidth=1,
+                    label=f"unigram level (character frequencies), {unigram:.2f}")
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(f"training loss: {steps} steps of the cpu configuration, warmup "
+                      f"{steps // 10} steps (0 for no-warmup)", fontsize=10)
+    axes[1].axhline(1.0, color="black", linestyle="--", linewidth=1)
+    axes[1].set_ylabel("gradient norm before clipping (log scale)")
+    axes[1].set_title("gradient norm before clipping (dashed: the threshold 1.0)", fontsize=10)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 

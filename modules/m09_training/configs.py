@@ -42,7 +42,9 @@ class TrainConfig:
     """Every setting of a training run. The defaults are the "cpu" configuration.
 
     data: "shakespeare_char" (TinyShakespeare, one token per character) or the path of any
-    UTF-8 text file, trained on the same way (its token files are written beside it).
+    UTF-8 text file, trained on the same way (its token files are written beside it); a run
+    given its data by the caller (train(config, data=...), Module 10) keeps a label here that
+    names that data, so that --resume refuses a checkpoint trained on other tokens.
     Steps count optimiser updates; each update sees batch_size * grad_accum_steps sequences of
     block_size tokens (times the number of processes under torchrun). The learning rate warms
     up linearly for warmup_iters steps, then follows a cosine down to min_lr at lr_decay_iters.
@@ -161,8 +163,9 @@ PATHOLOGIES: dict[str, dict] = {
     "tiny-batch": {"batch_size": 1},
 }
 PATHOLOGY_DESCRIPTIONS: dict[str, str] = {
-    "lr-too-high": "30x the learning rate: once the warmup reaches it, the loss jumps back to "
-                   "about the unigram level and crawls from there, far above the healthy run",
+    "lr-too-high": "30x the learning rate: within the first few steps of the warmup the loss "
+                   "jumps back to about the unigram level and crawls from there, far above "
+                   "the healthy run",
     "no-warmup": "10x the learning rate from the first step: the first updates, made while "
                  "Adam's moment estimates rest on a batch or two, knock the model back to the "
                  "unigram plateau, and most of the run goes into recovering",

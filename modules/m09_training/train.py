@@ -16,6 +16,14 @@ out_dir/ckpt.pt; every sample_interval steps the model writes a short text. At t
 out_dir/loss.png shows the curves. Training from a checkpoint (--resume) continues bit for bit
 as if the run had never stopped: the checkpoint holds the weights, the optimiser's moments and
 every random number generator's state.
+
+The loop reads its data through a small interface, TrainingData: here CharData, the characters
+of TinyShakespeare (or of any text file); Module 10 passes its own, token shards of TinyStories
+encoded with a BPE tokenizer, to train(config, data=...). Besides what save_checkpoint stores,
+every checkpoint holds two `extra` entries, so that Module 11 can rebuild model and tokenizer:
+    "model_config"  dataclasses.asdict(GPTConfig): GPT(GPTConfig(**it)) has the saved shape
+    "tokenizer"     TrainingData.tokenizer_record(): {"kind": "char", "chars": [one str per id]}
+                    here; {"kind": "bpe", ...} from Module 10 (see its pretrain.py)
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from modules.course.corpus import TINYSHAKESPEARE, tinyshakespeare
 from modules.course.device import pick_device
@@ -78,6 +87,65 @@ class TrainResult:
     out_dir: Path
 
 
+class TrainingData(Protocol):
+    """What the loop trains on.
+
+    vocab_size   the number of token ids (the model's vocabulary)
+    generator    the torch.Generator every training batch is drawn from: checkpoints save its
+                 state and --resume restores it, so a resumed run draws the batches it would have
+    """
+
+    vocab_size: int
+    generator: torch.Generator
+
+    def train_batch(self, batch_size: int, device: torch.device
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A training batch (x, y), (B, T) int64 each on `device`, drawn with self.generator."""
+
+    def eval_losses(self, model: torch.nn.Module, config: TrainConfig, device: torch.device,
+                    autocast) -> dict[str, float]:
+        """{"train": loss, "val": loss}, each measured on the same tokens at every call."""
+
+    def prompt(self) -> list[int]:
+        """The ids a sample starts from."""
+
+    def decode(self, ids: list[int]) -> str:
+        """The text of sampled ids."""
+
+    def tokenizer_record(self) -> dict:
+        """What rebuilds the tokenizer: the checkpoint's extra["tokenizer"] (plain values)."""
+
+
+class CharData:
+    """A CharDataset as TrainingData: random windows of the training ids (get_batch), the mean
+    loss over eval_iters fixed batches of each split (evaluate), samples after a newline."""
+
+    def __init__(self, dataset: CharDataset, config: TrainConfig):
+        self.dataset, self.block_size = dataset, config.block_size
+        self.vocab_size = dataset.vocab_size
+        self.generator = torch.Generator().manual_seed(config.seed)  # the same on every rank
+
+    def train_batch(self, batch_size: int, device: torch.device
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return get_batch(self.dataset.train, batch_size, self.block_size, self.generator, device)
+
+    def eval_losses(self, model: torch.nn.Module, config: TrainConfig, device: torch.device,
+                    autocast) -> dict[str, float]:
+        splits = {"train": self.dataset.train, "val": self.dataset.val}
+        return evaluate(model, splits, config.eval_iters, config.batch_size, config.block_size,
+                        device=device, autocast=autocast)
+
+    def prompt(self) -> list[int]:
+        vocab = self.dataset.vocab
+        return vocab.encode("\n") if "\n" in vocab.chars else [0]
+
+    def decode(self, ids: list[int]) -> str:
+        return self.dataset.vocab.decode(ids)
+
+    def tokenizer_record(self) -> dict:
+        return {"kind": "char", "chars": list(self.dataset.vocab.chars)}
+
+
 def load_data(config: TrainConfig, info: distributed.DistInfo) -> CharDataset:
     """The corpus as token files, prepared by rank 0 on first use (others wait, then read)."""
     if config.data == SHAKESPEARE:  # the stand-in, when the real text is missing, apart
@@ -117,15 +185,14 @@ def build_optimizer(model: GPT, config: TrainConfig) -> AdamW:
                  betas=(config.beta1, config.beta2))
 
 
-def micro_batches(data, config: TrainConfig, generator: torch.Generator,
-                  info: distributed.DistInfo) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def micro_batches(data: TrainingData, config: TrainConfig, info: distributed.DistInfo
+                  ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """grad_accum_steps (x, y) pairs of (B, T) for this rank. Every rank draws the same global
     batch (world_size * B, T) from the shared generator and keeps its own B rows, so N
     processes train exactly as one process with N times the batch."""
     batches = []
     for _ in range(config.grad_accum_steps):
-        x, y = get_batch(data, config.batch_size * info.world_size, config.block_size,
-                         generator, info.device)  # (W * B, T) each
+        x, y = data.train_batch(config.batch_size * info.world_size, info.device)  # (W * B, T)
         batches.append((distributed.rank_slice(x, info), distributed.rank_slice(y, info)))
     return batches
 
@@ -142,19 +209,13 @@ def autocast_for(config: TrainConfig, device: torch.device):
     return contextlib.nullcontext
 
 
-def run_eval(model, data: CharDataset, config: TrainConfig, info, autocast) -> dict[str, float]:
-    """Mean loss on both splits over eval_iters batches (the same batches every time)."""
-    return evaluate(model, {"train": data.train, "val": data.val}, config.eval_iters,
-                    config.batch_size, config.block_size, device=info.device, autocast=autocast)
-
-
-def sample(model: GPT, data: CharDataset, config: TrainConfig, device: torch.device) -> str:
-    """sample_tokens characters after a newline, drawn from a generator of its own, so that
+def sample(model: GPT, data: TrainingData, config: TrainConfig, device: torch.device) -> str:
+    """sample_tokens tokens after data.prompt(), drawn from a generator of its own, so that
     sampling never moves the training's random streams (and each sample uses the same draws)."""
-    start = data.vocab.encode("\n") if "\n" in data.vocab.chars else [0]
+    start = data.prompt()
     ids = model.generate(torch.tensor([start], device=device), config.sample_tokens,
-                         generator=torch.Generator().manual_seed(config.seed))  # (1, 1 + n)
-    return data.vocab.decode(ids[0, 1:].tolist())
+                         generator=torch.Generator().manual_seed(config.seed))  # (1, P + n)
+    return data.decode(ids[0, len(start):].tolist())
 
 
 def prepare_out_dir(out_dir: Path, resume: bool, step: int) -> None:
@@ -209,24 +270,27 @@ def train_step(model: torch.nn.Module, optimizer: AdamW, batches: list, lr: floa
     return loss, grad_norm
 
 
-def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> TrainResult:
-    """Train (or, with resume, continue from out_dir/ckpt.pt) a GPT as `config` says."""
+def train(config: TrainConfig, resume: bool = False, progress: bool = True,
+          data: TrainingData | None = None) -> TrainResult:
+    """Train (or, with resume, continue from out_dir/ckpt.pt) a GPT as `config` says, on `data`
+    (by default the characters of config.data, see load_data)."""
     device = pick_device() if config.device == "auto" else torch.device(config.device)
     info = distributed.setup(device)
     try:
-        return train_loop(config, resume, progress, info)
+        return train_loop(config, resume, progress, info, data)
     finally:
         distributed.teardown()
 
 
-def train_loop(config: TrainConfig, resume: bool, progress: bool,
-               info: distributed.DistInfo) -> TrainResult:
+def train_loop(config: TrainConfig, resume: bool, progress: bool, info: distributed.DistInfo,
+               data: TrainingData | None = None) -> TrainResult:
     seed_everything(config.seed)  # Python, NumPy and torch's global RNG (dropout)
     out_dir = Path(config.out_dir)
-    data = load_data(config, info)
+    if data is None:
+        data = CharData(load_data(config, info), config)
     model = build_model(config, data.vocab_size).to(info.device)
     optimizer = build_optimizer(model, config)
-    generator = torch.Generator().manual_seed(config.seed)  # batches: the same on every rank
+    generator = data.generator  # draws the batches: checkpointed with the rest
     start = resume_from(out_dir, config, model, optimizer, generator) if resume else 0
     if info.is_main:
         prepare_out_dir(out_dir, resume, start)
@@ -248,7 +312,7 @@ def train_loop(config: TrainConfig, resume: bool, progress: bool,
 
     def checkpoint_and_eval(step: int) -> dict[str, float]:
         """Evaluate (rank 0), check the ranks agree, log, and save a checkpoint."""
-        result = run_eval(fast, data, config, info, autocast) if info.is_main else {}
+        result = data.eval_losses(fast, config, info.device, autocast) if info.is_main else {}
         in_sync = distributed.check_in_sync(model, info)  # every rank takes part
         if log:
             log.write("eval", step, train_loss=result["train"], val_loss=result["val"],
@@ -258,7 +322,7 @@ def train_loop(config: TrainConfig, resume: bool, progress: bool,
                 save_checkpoint(out_dir / "ckpt.pt", model=model, optimizer=optimizer,
                                 step=step, config=config_dict(config),
                                 batch_generator=generator,
-                                extra={"vocab": data.vocab.chars,
+                                extra={"tokenizer": data.tokenizer_record(),
                                        "model_config": dataclasses.asdict(model.config)})
         return result
 
@@ -268,14 +332,14 @@ def train_loop(config: TrainConfig, resume: bool, progress: bool,
         began = time.perf_counter()
         lr = lr_at(step, config.learning_rate, config.min_lr, config.warmup_iters,
                    config.lr_decay_iters)
-        batches = micro_batches(data.train, config, generator, info)  # [(x, y) (B, T)] * k
+        batches = micro_batches(data, config, info)  # [(x, y) (B, T)] * k
         loss, grad_norm = train_step(trained, optimizer, batches, lr, config.grad_clip, autocast)
         done = step + 1
         elapsed = time.perf_counter() - began
         window_seconds, all_seconds = window_seconds + elapsed, all_seconds + elapsed
         losses.append(loss)
         bar.update()
-        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}")
+        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.2e}", refresh=False)
         if log and done % config.log_interval == 0:
             log.write("train", done, loss=loss, lr=lr, grad_norm=grad_norm,
                       tokens=done * tokens_per_step, seconds=window_seconds,
