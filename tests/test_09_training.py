@@ -884,7 +884,7 @@ def test_09_9_damaged_checkpoints_raise_checkpoint_error(tmp_path, keep_global_r
         load_checkpoint(not_a_checkpoint)
 
 
-# --- the training loop: shared helpers -------------------------------------------------------------
+# --- the training loop: shared helpers ----------------------------------------------------------
 
 # A small text with a little structure: a model that learns anything beats ln(vocab) on it.
 CORPUS = ("the cat sat on the mat, and the dog lay by the door.\n"
