@@ -54,6 +54,7 @@ from modules.m09_training.data import CharDataset, get_batch
 from modules.m09_training.distributed import DistInfo
 from modules.m09_training.schedule import lr_at
 from modules.m09_training.train import (
+    CharData,
     autocast_for,
     build_model,
     build_optimizer,
@@ -139,12 +140,12 @@ def our_loop(model: nn.Module, config: TrainConfig, data: CharDataset, info: Dis
              autocast) -> Step:
     """The course's step, as train.py takes it."""
     optimizer = build_optimizer(model, config)
-    generator = torch.Generator().manual_seed(config.seed)
+    batches_from = CharData(data, config)  # its generator is seeded with config.seed
 
     def step(i: int) -> float:
         lr = lr_at(i, config.learning_rate, config.min_lr, config.warmup_iters,
                    config.lr_decay_iters)
-        batches = micro_batches(data.train, config, generator, info)
+        batches = micro_batches(batches_from, config, info)
         return train_step(model, optimizer, batches, lr, config.grad_clip, autocast)[0]
     return step
 

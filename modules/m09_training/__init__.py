@@ -2,7 +2,7 @@
 checked against PyTorch's own, then the loop that puts them together.
 
     data.py        token files on disk (uint16/uint32 + a JSON sidecar): write_tokens (09.1),
-                   read_tokens (np.memmap); get_batch (09.2); prepare_char_data and
+                   read_tokens (np.memmap), write_sidecar; get_batch (09.2); prepare_char_data and
                    load_char_data for a character corpus (provided)
     adamw.py       AdamW: step (09.3); param_groups, which parameters get weight decay (09.4)
     schedule.py    lr_at, linear warmup then cosine decay (09.5); set_lr (provided)
@@ -37,6 +37,7 @@ from modules.m09_training.data import (
     prepare_char_data,
     read_tokens,
     token_dtype,
+    write_sidecar,
     write_tokens,
 )
 from modules.m09_training.evaluate import evaluate
@@ -66,5 +67,6 @@ __all__ = [
     "set_lr",
     "token_dtype",
     "unwrap",
+    "write_sidecar",
     "write_tokens",
 ]

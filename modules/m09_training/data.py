@@ -97,10 +97,19 @@ def write_tokens(ids: Sequence[int] | np.ndarray | torch.Tensor, path: str | Pat
     array.astype(token_dtype(vocab_size)).tofile(tmp)
     os.replace(tmp, path)
     # END SOLUTION
-    record = {"dtype": token_dtype(vocab_size).name, "length": int(array.size),
-              "vocab_size": int(vocab_size)}
-    _write_json_atomically(sidecar_path(path), record)
+    write_sidecar(path, int(array.size), vocab_size)
     return path
+
+
+def write_sidecar(path: str | Path, length: int, vocab_size: int) -> Path:
+    """Write the sidecar `<path>.json` of a token file of `length` ids in
+    `token_dtype(vocab_size)`: {"dtype", "length", "vocab_size"} (atomically); return its path.
+    write_tokens calls it; so does code that writes a token file in chunks (Module 10)."""
+    record = {"dtype": token_dtype(vocab_size).name, "length": int(length),
+              "vocab_size": int(vocab_size)}
+    sidecar = sidecar_path(path)
+    _write_json_atomically(sidecar, record)
+    return sidecar
 
 
 def read_tokens(path: str | Path) -> np.memmap:
