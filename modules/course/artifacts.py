@@ -16,6 +16,7 @@ from modules.course.catalogue import CourseModule
 from modules.course.datasets_cli import fetch_command
 from modules.course.manifest import Artifact, Download, Manifest, course_manifest, format_size
 from modules.course.notebook_cells import questions_and_answers, read_notebook
+from modules.course.story_shards import shards_status
 from modules.course.verify import MISSING, PARTIAL, PRESENT, Stamps, file_status, part_path
 
 
@@ -38,8 +39,17 @@ def module_status(module: CourseModule, track: str, data_dir: Path | None = None
 
 
 def entry_status(entry: Download | Artifact, track: str, data_dir: Path, stamps: Stamps) -> dict:
-    """{path, status, size, expected_size, command} for one manifest entry."""
+    """{path, status, size, expected_size, command} for one manifest entry.
+
+    A download kept as shards is sized by its text (the shards the track takes, and about what
+    they hold together), and has `shards`, a phrase such as '1 shard, 100.0 MB of text'.
+    """
     path = data_dir / entry.path
+    if isinstance(entry, Download) and entry.shards:
+        state = shards_status(entry, data_dir, track, stamps)
+        return {"path": entry.path, "status": state.status, "size": state.text_bytes or None,
+                "expected_size": entry.track_size(track),
+                "command": fetch_command(track, entry.target), "shards": state.describe()}
     if isinstance(entry, Download):
         status = file_status(entry, data_dir, stamps)
         expected_size, command = entry.expected_size, fetch_command(track, entry.target)
@@ -84,8 +94,9 @@ def format_report(reports: list[dict]) -> str:
         for i, item in enumerate(report["data"]):
             label = "data" if i == 0 else ""
             todo = "" if item["status"] == PRESENT else f"  -> {item['command']}"
+            shards = f"  ({item['shards']})" if "shards" in item else ""
             lines.append(f"  {label:<10} {item['status']:<8} {_sizes(item):<22}"
-                         f"{item['path']:<{width}}{todo}".rstrip())
+                         f"{item['path']:<{width}}{shards}{todo}".rstrip())
         answers = report["answers"]
         where = ("" if report["working_copy"]
                  else f" (not started: ./notebook.sh {report['module']} opens it)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from modules.course import paths, settings
 from modules.course.download import DownloadError, fetch, import_from
 from modules.course.manifest import Download, Manifest, ManifestError, course_manifest, format_size
+from modules.course.story_shards import ShardsOnDisk, fetch_shards, import_shards, shards_status
 from modules.course.verify import (
     CORRUPT,
     MISSING,
@@ -100,7 +101,11 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
     failed = []
     for entry in entries:
         try:
-            if folder is None:
+            if entry.shards and folder is None:
+                outcome = fetch_shards(entry, data_dir, track, stamps)
+            elif entry.shards:
+                outcome = import_shards(folder, entry, data_dir, track, stamps)
+            elif folder is None:
                 outcome = fetch(entry, data_dir, stamps)
             else:
                 outcome = import_from(folder, entry, data_dir, stamps)
@@ -111,8 +116,11 @@ def get_files(entries: list[Download], track: str, data_dir: Path, stamps: Stamp
             if folder is not None:
                 print(f"    fetch it with: {fetch_command(track, entry.target)}")
             continue
-        size = (data_dir / entry.path).stat().st_size  # known even where none is published
-        print(f"  {outcome:<17} {entry.path} ({format_size(size)})")
+        if entry.shards:
+            what = shards_status(entry, data_dir, track, stamps).describe()
+        else:
+            what = format_size((data_dir / entry.path).stat().st_size)  # known if unpublished
+        print(f"  {outcome:<17} {entry.path} ({what})")
     if failed:
         print(f"{len(failed)} of {len(entries)} files failed: see the messages above.",
               file=sys.stderr)
@@ -129,11 +137,18 @@ def check_files(entries: list[Download], track: str, data_dir: Path, stamps: Sta
     """Re-hash every file the track needs and report it; 1 if any is corrupt or unverified."""
     print(f"Checking the {track} track's data in {data_dir}")
     counts = dict.fromkeys((PRESENT, MISSING, PARTIAL, CORRUPT, UNVERIFIED), 0)
-    statuses = [file_status(entry, data_dir, stamps, rehash=True) for entry in entries]
+    shards = {entry.path: shards_status(entry, data_dir, track, stamps, rehash=True)
+              for entry in entries if entry.shards}
+    statuses = [shards[entry.path].status if entry.shards
+                else file_status(entry, data_dir, stamps, rehash=True) for entry in entries]
     status_width = max([8, *map(len, statuses)])  # 8 fits all but "unverified"
     width = max((len(e.path) for e in entries), default=0)
     for entry, status in zip(entries, statuses, strict=True):
         counts[status] += 1
+        if entry.shards:
+            advice = _shard_advice(shards[entry.path], fetch_command(track, entry.target))
+            print(f"  {status:<{status_width}} {entry.path:<{width}}  {advice}")
+            continue
         advice = {
             MISSING: f"fetch it with: {fetch_command(track, entry.target)}",
             PARTIAL: f"a download was cut; resume it with: {fetch_command(track, entry.target)}",
@@ -155,10 +170,16 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
     entries = [d for d in manifest.downloads if targets is None or d.target in targets]
     rows = [["target", "file", *settings.TRACKS, "on disk"]]
     for entry in entries:
-        sizes = [format_size(entry.expected_size) if t in entry.tracks else "-"
-                 for t in settings.TRACKS]
-        rows.append([entry.target, entry.path, *sizes, file_status(entry, data_dir, stamps)])
-    totals = [_total_size([e for e in entries if t in e.tracks]) for t in settings.TRACKS]
+        sizes = [_track_size(entry, t) if t in entry.tracks else "-" for t in settings.TRACKS]
+        if entry.shards:  # what is there, whatever the track
+            state = shards_status(entry, data_dir, "full", stamps)
+            on_disk = state.status if state.status in (MISSING, CORRUPT) else \
+                f"{len(state.shards)} shard{'s' if len(state.shards) != 1 else ''}" + \
+                (" (all)" if state.complete else "")
+        else:
+            on_disk = file_status(entry, data_dir, stamps)
+        rows.append([entry.target, entry.path, *sizes, on_disk])
+    totals = [_total_size([e for e in entries if t in e.tracks], t) for t in settings.TRACKS]
     rows.append(["total", "", *totals, ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -169,6 +190,9 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
     if any(s.member for e in entries for s in e.sources):
         print("(a file inside a zip: save the zip in a folder and run "
               "./datasets.sh --from FOLDER TARGET, which extracts it)")
+    if any(e.shards for e in entries):
+        print("(a folder of shards: save the file it is cut from in a folder and run "
+              "./datasets.sh --from FOLDER TARGET, which cuts it)")
     for entry in entries:
         print(f"  {entry.path}")
         for source in entry.sources:
@@ -177,10 +201,31 @@ def list_files(manifest: Manifest, targets: list[str] | None, data_dir: Path,
     return 0
 
 
-def _total_size(entries: list[Download]) -> str:
-    """The entries' total size, with '+ ?' when some size is not published."""
-    total = format_size(sum(e.expected_size or 0 for e in entries))
-    return total + " + ?" if any(e.expected_size is None for e in entries) else total
+def _track_size(entry: Download, track: str) -> str:
+    """What the track fetches of the entry: '1.1 MB', or '~100.0 MB x4' for some of its shards."""
+    count = entry.shards.count(track) if entry.shards else None
+    if count is None:
+        return format_size(entry.expected_size)
+    return f"~{format_size(entry.shards.shard_bytes)} x{count}"
+
+
+def _total_size(entries: list[Download], track: str) -> str:
+    """The entries' total size on `track`, with '+ ?' when some size is not published."""
+    sizes = [e.track_size(track) for e in entries]
+    total = format_size(sum(size or 0 for size in sizes))
+    return total + " + ?" if None in sizes else total
+
+
+def _shard_advice(state: ShardsOnDisk, command: str) -> str:
+    """What --check says about a sharded entry, after its status."""
+    if state.status == CORRUPT:
+        problems = "; ".join(state.problems)
+        return f"{problems}; {command} moves the bad shards aside and cuts them again"
+    if state.status == MISSING:
+        return f"fetch it with: {command}"
+    if state.status == PARTIAL:
+        return f"{state.describe()}; fetch the rest with: {command}"
+    return state.describe()
 
 
 def _indent(text: str) -> str:

@@ -82,7 +82,7 @@ def _already_valid(entry: Download, target: Path, stamps: Stamps) -> bool:
     why = (f"no sha256 is published for {target.name} and none was stamped when it was "
            f"extracted, so it cannot be verified" if unverifiable(entry, target, stamps)
            else NOT_THE_FILE)
-    set_aside(target, stamps, entry, why)
+    set_aside(target, stamps, entry.path, why)
     return False
 
 
@@ -138,8 +138,8 @@ def import_from(folder: Path, entry: Download, data_dir: Path, stamps: Stamps | 
     target = data_dir / entry.path
     if _already_valid(entry, target, stamps):
         return SKIPPED
-    files = _candidates(folder, entry.path)
-    zips = [(rel, found) for rel in archive_paths(entry) for found in _candidates(folder, rel)]
+    files = candidates(folder, entry.path)
+    zips = [(rel, found) for rel in archive_paths(entry) for found in candidates(folder, rel)]
     if not files and not zips:
         names = " or ".join([target.name, *(Path(rel).name for rel in archive_paths(entry))])
         raise DownloadError(f"{entry.path}: no file named {names} in {folder} "
@@ -338,7 +338,7 @@ def _failure_message(entry: Download, target: Path, failures: list[str]) -> str:
     ])
 
 
-def _candidates(folder: Path, rel_path: str) -> list[Path]:
+def candidates(folder: Path, rel_path: str) -> list[Path]:
     """Files in `folder` that may be data/<rel_path>: the same relative path first, then by name."""
     same_path = folder / rel_path
     found = [same_path] if same_path.is_file() else []

@@ -11,7 +11,6 @@ import os
 import time
 from pathlib import Path
 
-from modules.course.manifest import Download
 from modules.course.verify import Stamps
 
 NOT_THE_FILE = "not the file the manifest describes (wrong size or sha256)"
@@ -21,16 +20,21 @@ class Rejected(Exception):
     """A source's bytes arrived but failed a check; the message says how, and where they are."""
 
 
-def set_aside(path: Path, stamps: Stamps, entry: Download, why: str = NOT_THE_FILE) -> Path:
-    """Move an invalid file to `<file>.invalid-<time>` (never delete it) and say so."""
+def set_aside(path: Path, stamps: Stamps | None, rel_path: str | None,
+              why: str = NOT_THE_FILE, then: str = "fetching again") -> Path:
+    """Move an invalid file (or folder) to `<name>.invalid-<time>`, never deleting it, and say so.
+
+    `rel_path` is its stamp in `stamps` (data/.verified.json), forgotten; None: it has none.
+    """
     now = time.strftime("%Y%m%d-%H%M%S")
     aside, counter = path.with_name(f"{path.name}.invalid-{now}"), 2
     while aside.exists():  # twice in one second: never overwrite an earlier copy
         aside, counter = path.with_name(f"{path.name}.invalid-{now}-{counter}"), counter + 1
     os.replace(path, aside)
-    stamps.forget(entry.path)
+    if stamps is not None and rel_path is not None:
+        stamps.forget(rel_path)
     print(f"{path}: {why}; moved it to {aside} (delete it once you no longer need it) "
-          f"and fetching again.")
+          f"and {then}.")
     return aside
 
 

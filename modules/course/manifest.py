@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
 MODULE_NUMBERS = range(0, 12)
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 ARCHIVE_KEYS = {"archive_sha256", "archive_size"}  # only with a member
+SHARD_KEYS = {"shard_bytes", "track_shards"}  # a download kept as story shards
 
 
 class ManifestError(ValueError):
@@ -47,8 +48,8 @@ class Source:
     archive_size: int | None = None  # the whole zip's size, when published
 
     @property
-    def archive_name(self) -> str:
-        """The zip's file name, the last part of its URL: 'glove.6B.zip'."""
+    def file_name(self) -> str:
+        """The last part of the URL: 'glove.6B.zip', 'TinyStoriesV2-GPT4-train.txt'."""
         return PurePosixPath(urlsplit(self.url).path).name
 
     @property
@@ -58,8 +59,25 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Shards:
+    """How a large text download is kept: cut at story boundaries into gzip shards.
+
+    Each shard holds about `shard_bytes` bytes of text; a track listed in `track_shards` takes
+    only that many shards from the start of the file, any other track takes them all.
+    """
+
+    shard_bytes: int
+    track_shards: tuple[tuple[str, int], ...]  # (track, number of shards)
+
+    def count(self, track: str) -> int | None:
+        """How many shards `track` takes; None: all of them (the whole file)."""
+        return dict(self.track_shards).get(track)
+
+
+@dataclass(frozen=True)
 class Download:
-    """One file fetched from the internet into `data/<path>`."""
+    """One file fetched from the internet into `data/<path>`, or, with `shards`, cut into shards
+    in the folder `data/<path>` (story_shards.py)."""
 
     target: str
     path: str
@@ -67,15 +85,21 @@ class Download:
     tracks: tuple[str, ...]
     modules: tuple[int, ...]
     description: str
+    shards: Shards | None = None
 
     @property
     def expected_size(self) -> int | None:
         """The size shown to learners: the first source's that is known."""
         return next((s.size for s in self.sources if s.size is not None), None)
 
+    def track_size(self, track: str) -> int | None:
+        """What `track` fetches: the whole file, or about shard_bytes per shard it takes."""
+        count = self.shards.count(track) if self.shards else None
+        return self.expected_size if count is None else count * self.shards.shard_bytes
+
     def archive_path(self, source: Source) -> str:
         """Where a member source's zip is kept when it is downloaded whole: beside the file."""
-        return str(PurePosixPath(self.path).parent / source.archive_name)
+        return str(PurePosixPath(self.path).parent / source.file_name)
 
 
 @dataclass(frozen=True)
@@ -175,7 +199,8 @@ def _check_track(track: str) -> None:
 
 def _parse_download(raw: dict, index: int) -> Download:
     where = f"[[download]] #{index + 1} ({raw.get('path', 'no path')})"
-    _require_keys(raw, where, {"target", "path", "tracks", "modules", "description", "source"})
+    _require_keys(raw, where, {"target", "path", "tracks", "modules", "description", "source"},
+                  optional=SHARD_KEYS)
     target = _string(raw, "target", where)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", target):
         raise ManifestError(f"{where}: target '{target}' must be lower-case letters, digits, "
@@ -183,11 +208,37 @@ def _parse_download(raw: dict, index: int) -> Download:
     sources = raw["source"]
     if not isinstance(sources, list) or not sources:
         raise ManifestError(f"{where}: needs at least one [[download.source]]")
-    return Download(target=target, path=_relative(raw, "path", where),
-                    sources=tuple(_parse_source(s, f"{where} source #{i + 1}")
-                                  for i, s in enumerate(sources)),
-                    tracks=_tracks(raw, where), modules=_modules(raw, where),
-                    description=_string(raw, "description", where))
+    download = Download(target=target, path=_relative(raw, "path", where),
+                        sources=tuple(_parse_source(s, f"{where} source #{i + 1}")
+                                      for i, s in enumerate(sources)),
+                        tracks=_tracks(raw, where), modules=_modules(raw, where),
+                        description=_string(raw, "description", where))
+    if SHARD_KEYS & set(raw):
+        download = replace(download, shards=_parse_shards(raw, download, where))
+    return download
+
+
+def _parse_shards(raw: dict, download: Download, where: str) -> Shards:
+    """The shard keys of a download kept as story shards: both, with sensible values."""
+    missing = sorted(SHARD_KEYS - set(raw))
+    if missing:
+        raise ManifestError(f"{where}: a download kept as shards needs both "
+                            f"{' and '.join(sorted(SHARD_KEYS))}; missing {', '.join(missing)}")
+    shard_bytes = _size(raw, "shard_bytes", where)
+    counts = raw["track_shards"]
+    if (not isinstance(counts, dict)
+            or any(type(n) is not int or n <= 0 for n in counts.values())):
+        raise ManifestError(f"{where}: track_shards must be a table of track = number of "
+                            f"shards (a positive whole number), got {counts!r}")
+    strangers = sorted(set(counts) - set(download.tracks))
+    if strangers:
+        raise ManifestError(f"{where}: track_shards names {', '.join(strangers)}, which is not "
+                            f"among the entry's tracks ({', '.join(download.tracks)})")
+    for source in download.sources:
+        if source.member or source.size is None:
+            raise ManifestError(f"{where}: a download kept as shards needs sources that serve "
+                                f"the text file itself, with its size and sha256 ({source.url})")
+    return Shards(shard_bytes, tuple((t, counts[t]) for t in TRACKS if t in counts))
 
 
 def _parse_source(raw: dict, where: str) -> Source:
@@ -211,7 +262,7 @@ def _parse_member_source(raw: dict, where: str) -> Source:
                     size=_size(raw, "size", where),
                     archive_sha256=_sha256(raw, "archive_sha256", where),
                     archive_size=_size(raw, "archive_size", where))
-    if not source.archive_name.endswith(".zip"):
+    if not source.file_name.endswith(".zip"):
         raise ManifestError(f"{where}: a source with a member must serve a zip, but url "
                             f"'{source.url}' does not end in a .zip file name")
     return source

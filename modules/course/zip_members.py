@@ -51,7 +51,7 @@ def kept_archive(entry: Download, data_dir: Path, stamps: Stamps) -> tuple[Path,
         zips = archive_entry(entry, rel_path)
         if is_valid(zips, path, stamps):
             return path, _member_source(entry, stamps.recorded_sha256(rel_path))
-        set_aside(path, stamps, zips)
+        set_aside(path, stamps, zips.path)
     return None
 
 

@@ -3,7 +3,7 @@
 import pytest
 from local_server import LocalServer
 
-from modules.course import download, remote_zip
+from modules.course import download, remote_zip, story_shards
 
 
 @pytest.fixture
@@ -25,3 +25,4 @@ def data_dir(tmp_path):
 def no_retry_delay(monkeypatch):
     monkeypatch.setattr(download, "RETRY_DELAY", 0)
     monkeypatch.setattr(remote_zip, "RETRY_DELAY", 0)
+    monkeypatch.setattr(story_shards, "RETRY_DELAY", 0)

@@ -4,7 +4,9 @@ import pytest
 
 from modules.course.manifest import (
     Artifact,
+    Download,
     ManifestError,
+    Shards,
     Source,
     course_manifest,
     downloads_for,
@@ -72,13 +74,21 @@ def test_the_course_manifest_lists_the_four_targets_with_their_published_checksu
         "encoder.json", "vocab.json", "vocab.bpe", "merges.txt"]
 
 
-def test_only_the_full_track_fetches_the_tinystories_training_file():
-    tiny = [d.path for d in downloads_for("tiny", ["tinystories"])]
-    full = [d.path for d in downloads_for("full", ["tinystories"])]
-    assert [d.path for d in downloads_for("small", ["tinystories"])] == tiny
-    assert set(full) - set(tiny) == {"tinystories/TinyStoriesV2-GPT4-train.txt"}
-    tiny_bytes = sum(d.expected_size for d in downloads_for("tiny"))
-    assert tiny_bytes == 1_115_394 + 22_502_601 + 171_350_079 + 1_042_301 + 456_318
+def test_tinystories_training_file_is_kept_as_shards_each_track_taking_some():
+    validation, train = downloads_for("tiny", ["tinystories"])
+    assert validation.path == "tinystories/TinyStoriesV2-GPT4-valid.txt"
+    assert validation.shards is None
+    assert [d.path for d in downloads_for("full", ["tinystories"])] == [validation.path, train.path]
+    assert train.path == "tinystories/train"
+    assert train.shards.shard_bytes == 100_000_000
+    assert [train.shards.count(t) for t in ("tiny", "small", "full")] == [1, 4, None]
+    [source] = train.sources
+    assert source.file_name == "TinyStoriesV2-GPT4-train.txt"
+    assert (source.size, source.sha256[:8]) == (2_227_753_162, "6418d412")
+    assert [train.track_size(t) for t in ("tiny", "small", "full")] == [
+        100_000_000, 400_000_000, 2_227_753_162]
+    tiny_bytes = sum(d.track_size("tiny") for d in downloads_for("tiny"))
+    assert tiny_bytes == 1_115_394 + 22_502_601 + 100_000_000 + 171_350_079 + 1_042_301 + 456_318
 
 
 def test_each_track_extracts_its_glove_vector_sizes_from_the_zip():
@@ -97,9 +107,8 @@ def test_each_track_extracts_its_glove_vector_sizes_from_the_zip():
 
 def test_entries_for_module_filter_by_module_and_track():
     assert [e.path for e in entries_for_module("03", "tiny")] == ["tinyshakespeare/input.txt"]
-    assert [e.path for e in entries_for_module(10, "tiny")] == [
-        "tinystories/TinyStoriesV2-GPT4-valid.txt"]
-    assert len(entries_for_module(10, "full")) == 2
+    assert [e.path for e in entries_for_module(10, "tiny") if isinstance(e, Download)] == [
+        "tinystories/TinyStoriesV2-GPT4-valid.txt", "tinystories/train"]
     assert [e.path for e in entries_for_module(8, "tiny")] == [
         "tinyshakespeare/input.txt", "tinystories/TinyStoriesV2-GPT4-valid.txt",
         "gpt2/vocab.json", "gpt2/merges.txt"]
@@ -139,6 +148,38 @@ def test_a_malformed_manifest_is_refused_with_a_clear_message(tmp_path, text, pr
     assert problem in str(error.value)
 
 
+def sharded(extra: str) -> str:
+    """A download kept as shards, with `extra` lines of shard keys."""
+    entry = ENTRY.format(path="sample/train", tracks='["tiny", "full"]', modules="[10]")
+    return entry + extra + SOURCE.format(sha="ab" * 32)
+
+
+def test_a_download_may_be_kept_as_shards(tmp_path):
+    text = sharded("shard_bytes = 1_000\ntrack_shards = { tiny = 2 }\n")
+    [entry] = load_manifest(write(tmp_path, text)).downloads
+    assert entry.shards == Shards(1000, (("tiny", 2),))
+    assert (entry.shards.count("tiny"), entry.shards.count("full")) == (2, None)
+    assert (entry.track_size("tiny"), entry.track_size("full")) == (2000, 10)
+
+
+@pytest.mark.parametrize("extra, problem", [
+    ("shard_bytes = 1_000\n", "needs both shard_bytes and track_shards; missing track_shards"),
+    ("shard_bytes = 0\ntrack_shards = {}\n", "shard_bytes must be a positive number of bytes"),
+    ("shard_bytes = 10\ntrack_shards = { tiny = 0 }\n",
+     "track_shards must be a table of track = number of shards (a positive whole number)"),
+    ("shard_bytes = 10\ntrack_shards = [1]\n", "track_shards must be a table"),
+    ("shard_bytes = 10\ntrack_shards = { small = 4 }\n",
+     "track_shards names small, which is not among the entry's tracks (tiny, full)"),
+    ("shard_bytes = 10\ntrack_shards = { tiny = 1 }\n\n[[download.source]]\n"
+     'url = "https://example.org/b.txt"\nsha256 = "' + "cd" * 32 + '"\n',
+     "needs sources that serve the text file itself, with its size and sha256"),
+])
+def test_malformed_shard_keys_are_refused_with_a_clear_message(tmp_path, extra, problem):
+    with pytest.raises(ManifestError) as error:
+        load_manifest(write(tmp_path, sharded(extra)))
+    assert problem in str(error.value)
+
+
 def member(**keys) -> str:
     """A download whose one source is a member of a zip, with `keys` changed (None: left out)."""
     source = {"url": '"https://example.org/files/vectors.zip"', "member": '"vectors.50d.txt"',
@@ -156,7 +197,7 @@ def test_a_source_may_name_a_member_of_a_zip(tmp_path):
     assert (source.member, source.size, source.sha256) == ("vectors.50d.txt", 10, None)
     assert (source.archive_sha256, source.archive_size) == ("cd" * 32, 1000)
     assert source.archive == Source("https://example.org/files/vectors.zip", "cd" * 32, 1000)
-    assert source.archive_name == "vectors.zip"
+    assert source.file_name == "vectors.zip"
     assert entry.archive_path(source) == "sample/vectors.zip"
 
 
