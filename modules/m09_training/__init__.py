@@ -33,6 +33,7 @@ from modules.m09_training.clipping import clip_grad_norm
 from modules.m09_training.data import (
     CharDataset,
     get_batch,
+    inputs_and_targets,
     load_char_data,
     prepare_char_data,
     read_tokens,
@@ -53,6 +54,7 @@ __all__ = [
     "content_digest",
     "evaluate",
     "get_batch",
+    "inputs_and_targets",
     "load_char_data",
     "load_checkpoint",
     "lr_at",

@@ -145,9 +145,7 @@ def get_batch(data: np.ndarray, batch_size: int, block_size: int, generator: tor
 
     Hints: `torch.randint(high, (B,), generator=generator)` draws B starts in [0, high);
     `np.stack` of B slices of `data` reads only those windows from a memmap (B, T + 1);
-    `torch.from_numpy(windows.astype(np.int64))` makes an int64 tensor. Make x and y contiguous
-    (the model calls .view on the targets). On CUDA, copy from pinned memory without waiting:
-    `x.pin_memory().to(device, non_blocking=True)`.
+    `inputs_and_targets(windows, device)` (below) cuts them into x and y on the device.
     """
     if not isinstance(data, np.ndarray):
         raise TypeError(f"data must be a 1-D NumPy array or np.memmap of token ids (see "
@@ -165,6 +163,15 @@ def get_batch(data: np.ndarray, batch_size: int, block_size: int, generator: tor
     # BEGIN SOLUTION 09.2
     starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)  # (B,)
     windows = np.stack([data[s:s + block_size + 1] for s in starts.tolist()])  # (B, T + 1)
+    return inputs_and_targets(windows, device)
+    # END SOLUTION
+
+
+def inputs_and_targets(windows: np.ndarray, device: torch.device | str = "cpu"
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows (B, T + 1) of ids -> inputs x = windows[:, :-1] and targets y = windows[:, 1:],
+    both (B, T) int64 and contiguous, on `device` (provided). On CUDA they go through pinned
+    memory with non_blocking=True, so the copy overlaps the GPU's work."""
     windows = torch.from_numpy(windows.astype(np.int64))  # (B, T + 1)
     x = windows[:, :-1].contiguous()  # (B, T)
     y = windows[:, 1:].contiguous()  # (B, T)
@@ -172,7 +179,6 @@ def get_batch(data: np.ndarray, batch_size: int, block_size: int, generator: tor
         return x.pin_memory().to(device, non_blocking=True), \
             y.pin_memory().to(device, non_blocking=True)
     return x.to(device), y.to(device)
-    # END SOLUTION
 
 
 @dataclass

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from modules.m09_training.data import read_tokens
+from modules.m09_training.data import inputs_and_targets, read_tokens
 
 
 def _positive_int(name: str, value) -> None:
@@ -75,7 +75,7 @@ class ShardLoader:
         `torch.searchsorted(ends, k, right=True)`), and s = k minus the starts of the files
         before it. Another: `torch.multinomial(weights, B, replacement=True, generator=...)`
         for the files, then a start per row. Stack the windows (B, T + 1) as Module 09's
-        get_batch does, and on CUDA copy from pinned memory (`non_blocking=True`).
+        get_batch does, and cut them with its `inputs_and_targets(windows, device)`.
         """
         _positive_int("batch_size", batch_size)
         # BEGIN SOLUTION 10.4
@@ -86,13 +86,7 @@ class ShardLoader:
         T = self.block_size
         windows = np.stack([self.arrays[f][s:s + T + 1]
                             for f, s in zip(files.tolist(), starts.tolist(), strict=True)])
-        windows = torch.from_numpy(windows.astype(np.int64))  # (B, T + 1)
-        x = windows[:, :-1].contiguous()  # (B, T)
-        y = windows[:, 1:].contiguous()  # (B, T)
-        if torch.device(device).type == "cuda":
-            return x.pin_memory().to(device, non_blocking=True), \
-                y.pin_memory().to(device, non_blocking=True)
-        return x.to(device), y.to(device)
+        return inputs_and_targets(windows, device)  # (B, T) each
         # END SOLUTION
 
     def state_dict(self) -> dict:
