@@ -42,6 +42,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch_checks import close, gen
 
+from modules.course.catalogue import find_module
+from modules.course.notebook_run import execute_notebook, notebook_to_run
 from modules.course.paths import REPO_ROOT
 from modules.m07_transformer.model import GPT, GPTConfig
 from modules.m08_bpe import Tokenizer
@@ -645,3 +647,11 @@ def test_sample_command_names_unknown_characters_and_bad_checkpoints(char_checkp
         main(["--checkpoint", str(no_shape), "--prompt", "a", "--device", "cpu"])
     model, tokenizer = load_for_sampling(bpe_checkpoint[0])
     assert not model.training and tokenizer.decode(tokenizer.encode("héllo")) == "héllo"
+
+
+# --- the notebook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_11_notebook_runs_top_to_bottom():
+    execute_notebook(notebook_to_run(find_module("11")))
