@@ -948,6 +948,343 @@ def training_pathologies(path: Path) -> None:
     save(fig, path)
 
 
+# --- Module 10: pre-training on TinyStories ------------------------------------------------------
+# Drawn with Module 10's own code on the generated stand-in corpus (stories.py), so they need no
+# download: the cutter of the download (story_shards.cut_stories) on a few stories, the loader's
+# file choice (ShardLoader), and the scaling study (scaling.py, the tiny config's data and
+# sizes). The stand-in is written once under data/tinystories/generated/ (git-ignored); the runs
+# go to a temporary folder. About 30 seconds on two CPU cores.
+
+
+@figure("10", "10-shards.png")
+def tinystories_shards(path: Path) -> None:
+    """A text of stories cut into shards at story boundaries, whole and through a range request
+    that stops inside a story."""
+    import tempfile
+
+    from modules.course.story_shards import cut_stories, shard_chunks
+    from modules.m10_tinystories.stories import generate_stories
+
+    text = generate_stories(24, seed=3).encode("utf-8")  # (about 13 KB)
+    shard_bytes = len(text) // 4
+    ends, at = [], 0  # the byte after each story's "\n<|endoftext|>\n"
+    for story in text.split(b"<|endoftext|>\n")[:-1]:
+        at += len(story) + len(b"<|endoftext|>\n")
+        ends.append(at)
+    with tempfile.TemporaryDirectory() as folder:
+        whole = cut_stories([text], Path(folder) / "whole", shard_bytes)
+        whole_ok = b"".join(chunk for r in whole
+                            for chunk in shard_chunks(Path(folder) / "whole" / r.name)) == text
+        fetched = 2 * (shard_bytes + shard_bytes // 4)  # 2 x (shard_bytes + slack)
+        ranged = cut_stories([text[:fetched]], Path(folder) / "range", shard_bytes,
+                             max_shards=2, to_eof=False)
+    fig, ax = plt.subplots(figsize=(13, 3.6), layout="constrained")
+    rows = [(1.6, whole, f"the whole file: {len(whole)} shards, reassembled = the file: "
+                         f"{whole_ok}"),
+            (0.0, ranged, "a range request for the first 2 shards + slack (to_eof=False)")]
+    for y, records, label in rows:
+        starts = [0] + ends[:-1]
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            if y == 0.0 and end > fetched:
+                break
+            ax.add_patch(Rectangle((start, y), end - start, 0.5, facecolor="0.93" if i % 2
+                                   else "0.82", edgecolor="white", lw=0.5))
+        for i, record in enumerate(records):
+            ax.add_patch(Rectangle((record.start, y + 0.55), record.bytes, 0.3,
+                                   facecolor=f"C{i}", alpha=0.8))
+            ax.text(record.start + record.bytes / 2, y + 0.7, record.name.split(".")[0],
+                    ha="center", va="center", fontsize=8, color="white")
+            target = record.start + shard_bytes
+            if target > record.end:  # the last shard: it ends with the file
+                ax.text(record.end, y + 0.95, "the last shard ends with the file", ha="right",
+                        fontsize=8, color=f"C{i}")
+                continue
+            ax.plot([target, target], [y - 0.05, y + 0.9], color="black", linestyle=":", lw=1)
+            ax.annotate("", (record.end, y + 0.95), (target, y + 0.95),
+                        arrowprops={"arrowstyle": "->", "color": f"C{i}"})
+        ax.text(0, y + 1.05, label, fontsize=9, va="bottom")
+    dropped = ranged[-1].end
+    ax.add_patch(Rectangle((dropped, 0.0), fetched - dropped, 0.5, facecolor="none",
+                           edgecolor="C3", hatch="///", lw=1))
+    ax.text(fetched + 80, 0.25, "bytes fetched after the last\nboundary: an unfinished story,\n"
+            "dropped", fontsize=8, color="C3", va="center")
+    ax.set_xlim(0, len(text) * 1.01)
+    ax.set_ylim(-0.2, 2.9)
+    ax.set_yticks([])
+    ax.set_xlabel("byte offset in the file")
+    ax.set_title(f"Shards end at the first story boundary at or after shard_bytes = "
+                 f"{shard_bytes:,} bytes into them (dotted) | grey: the {len(ends)} stories, "
+                 f"each ending with a line <|endoftext|>", fontsize=10)
+    save(fig, path)
+
+
+@figure("10", "10-loader-weights.png")
+def tinystories_loader_weights(path: Path) -> None:
+    """Which file ShardLoader's rows come from, against the file's share of valid starts, of
+    length, and a uniform choice."""
+    import tempfile
+
+    from modules.m09_training.data import write_tokens
+    from modules.m10_tinystories.loader import ShardLoader
+
+    lengths, T = [150, 600, 1_500, 4_000, 9_000], 64
+    with tempfile.TemporaryDirectory() as folder:
+        files = [write_tokens(np.full(n, i), Path(folder) / f"file-{i}.bin", len(lengths))
+                 for i, n in enumerate(lengths)]
+        loader = ShardLoader(files, T, seed=0)
+        drawn = np.zeros(len(lengths))
+        for _ in range(400):
+            x, _ = loader.get_batch(64)  # (64, T)
+            drawn += np.bincount(x[:, 0].numpy(), minlength=len(lengths))
+        valid = loader.valid_starts.numpy()
+    shares = {f"drawn by ShardLoader ({int(drawn.sum()):,} rows)": drawn / drawn.sum(),
+              "valid starts n − T: every window equally likely": valid / valid.sum(),
+              "lengths n": np.array(lengths) / sum(lengths),
+              "uniform over files": np.full(len(lengths), 1 / len(lengths))}
+    fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+    for j, (label, share) in enumerate(shares.items()):
+        ax.bar(np.arange(len(lengths)) + (j - 1.5) * 0.2, share, 0.2, label=label,
+               color=["C0", "black", "C7", "C3"][j], alpha=0.85)
+    ax.set_xticks(range(len(lengths)), [f"file {i}\n{n:,} ids\n{v:,} valid starts"
+                                        for i, (n, v) in enumerate(zip(lengths, valid,
+                                                                       strict=True))])
+    ax.set_ylabel("share of the rows")
+    ax.set_title(f"Which file a row comes from (T = {T}): weighted by valid starts, file 0 gets "
+                 f"{valid[0] / valid.sum():.1%} of the rows, not 20%", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+@figure("10", "10-scaling.png")
+def tinystories_scaling(path: Path) -> None:
+    """The scaling study: three model sizes on the same tokens of the stand-in corpus."""
+    import contextlib
+    import io
+    import tempfile
+
+    from modules.m10_tinystories.configs import CONFIGS
+    from modules.m10_tinystories.scaling import plot_scaling, scaling_study
+
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
+        runs = scaling_study(CONFIGS["tiny"], max_iters=300, evaluations=6, out_root=folder)
+    fig = plot_scaling(runs)
+    fig.suptitle("The scaling study on the generated stand-in (1,500 stories, 512-token BPE): "
+                 "300 steps of 16 x 64 tokens per size, the same batches", fontsize=10)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+
+
+# --- Module 11: sampling -------------------------------------------------------------------------
+# Drawn with Module 11's own code on Module 09's checkpoint (data/runs/m09/cpu/ckpt.pt, loaded with
+# load_for_sampling); without it, a stand-in is trained for 300 steps of the cpu configuration in
+# a temporary folder (about 20 seconds on two CPU cores), and the figures differ from the page's.
+# The cache's speed-up plot, docs/figures/11-kv-cache.png, is a timing: it is drawn by
+# `scripts/bench_11_kv_cache.py --plot docs/figures/11-kv-cache.png`, not here.
+
+M11_CONTEXTS = ("JULIET:\nO Romeo, Romeo! wherefore art thou R", "ROMEO:\nI will ")
+
+
+def _m11_model():
+    """Module 09's trained character model and its vocabulary (or a stand-in, see above)."""
+    import contextlib
+    import io
+    import tempfile
+
+    from modules.course.paths import DATA_DIR
+    from modules.m09_training.configs import load_config
+    from modules.m09_training.train import train
+    from modules.m11_sampling.sample import load_for_sampling
+
+    if "model" not in _M11_CACHE:
+        path = DATA_DIR / "runs" / "m09" / "cpu" / "ckpt.pt"
+        if not path.is_file():
+            folder = tempfile.mkdtemp(prefix="figures-m11-")
+            print(f"{path} is missing: training a stand-in (300 steps of the cpu configuration)")
+            config = load_config("cpu", {"max_iters": 300, "lr_decay_iters": 300,
+                                         "warmup_iters": 30, "eval_interval": 300,
+                                         "eval_iters": 5, "sample_interval": 0,
+                                         "device": "cpu", "out_dir": folder})
+            with contextlib.redirect_stdout(io.StringIO()):
+                train(config, progress=False)
+            path = Path(folder) / "ckpt.pt"
+        _M11_CACHE["model"] = load_for_sampling(path, "cpu")
+    return _M11_CACHE["model"]
+
+
+_M11_CACHE: dict = {}
+
+
+def _m11_encode(vocab, text: str) -> list[int]:
+    """The ids of `text`, without the characters the vocabulary lacks (a stand-in's)."""
+    return vocab.encode("".join(c for c in text if c in vocab.chars))
+
+
+def _m11_next_logits(model, vocab, text: str):
+    """The model's logits (V,) for the character after `text`."""
+    import torch
+
+    with torch.no_grad():
+        ids = torch.tensor([_m11_encode(vocab, text)[-model.config.block_size:]])
+        return model(ids)[0][0, -1]
+
+
+def _m11_bars(ax, vocab, before, after, order, title: str) -> None:
+    """`after` as filled bars over the tokens `order`, `before` (the model at T = 1) as outlines."""
+    labels = [{"\n": "\\n", " ": "␣"}.get(vocab.decode([i]), vocab.decode([i]))
+              for i in order.tolist()]
+    x = np.arange(len(order))
+    ax.bar(x, before[order].numpy(), color="none", edgecolor="gray", linewidth=0.8,
+           label="the model's distribution (T = 1)")
+    ax.bar(x, after[order].numpy(), color="C0", alpha=0.85, label="the distribution sampled from")
+    ax.set_xticks(x, labels, fontsize=9)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+
+
+@figure("11", "11-temperature.png")
+def sampling_temperature(path: Path) -> None:
+    """The next-character distribution after a line of Romeo and Juliet, greedy and at three
+    temperatures, from next_token_distribution."""
+    import torch.nn.functional as F
+
+    from modules.m11_sampling import SamplingSettings, next_token_distribution
+
+    model, vocab = _m11_model()
+    logits = _m11_next_logits(model, vocab, M11_CONTEXTS[0])
+    probs = F.softmax(logits, dim=-1)
+    order = probs.argsort(descending=True)[:12]
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4), layout="constrained", sharey=True)
+    for ax, temperature in zip(axes, (0, 0.5, 1.0, 2.0), strict=True):
+        dist = next_token_distribution(logits, SamplingSettings(temperature=temperature))
+        entropy = abs(-(dist * dist.clamp_min(1e-30).log()).sum().item())
+        name = "greedy (T = 0)" if temperature == 0 else f"T = {temperature}"
+        _m11_bars(ax, vocab, probs, dist, order,
+                  f"{name}: top {dist.max():.2f}, entropy {entropy:.2f} nats")
+    axes[0].set_ylabel("probability")
+    axes[0].legend(fontsize=8, loc="upper right")
+    fig.suptitle(f"the next character after {M11_CONTEXTS[0][-31:]!r}", fontsize=10)
+    save(fig, path)
+
+
+@figure("11", "11-top-k-top-p.png")
+def sampling_top_k_top_p(path: Path) -> None:
+    """Top-k 5 and top-p 0.9 on a sure and an unsure context: top-k keeps 5 in both, top-p
+    follows the shape of the distribution."""
+    import torch.nn.functional as F
+
+    from modules.m11_sampling import SamplingSettings, next_token_distribution
+
+    model, vocab = _m11_model()
+    fig, axes = plt.subplots(2, 2, figsize=(13, 6), layout="constrained", sharey=True)
+    for row, text in zip(axes, M11_CONTEXTS, strict=True):
+        logits = _m11_next_logits(model, vocab, text)
+        probs = F.softmax(logits, dim=-1)
+        order = probs.argsort(descending=True)[:20]
+        knobs = (("top-k 5", SamplingSettings(top_k=5)),
+                 ("top-p 0.9", SamplingSettings(top_p=0.9)))
+        for ax, (name, settings) in zip(row, knobs, strict=True):
+            dist = next_token_distribution(logits, settings)
+            kept_mass = probs[dist > 0].sum().item()
+            _m11_bars(ax, vocab, probs, dist, order,
+                      f"after {text[-14:]!r}: {name} keeps {(dist > 0).sum().item()} "
+                      f"(they held {kept_mass:.2f})")
+        row[0].set_ylabel("probability")
+    axes[0][0].legend(fontsize=8, loc="upper right")
+    save(fig, path)
+
+
+@figure("11", "11-nucleus-sizes.png")
+def sampling_nucleus_sizes(path: Path) -> None:
+    """Over 4,096 positions of held-out Shakespeare: how many characters top-p 0.9 keeps, and
+    how much of the probability top-5 keeps."""
+    import torch
+    import torch.nn.functional as F
+
+    from modules.course.corpus import tinyshakespeare
+    from modules.m11_sampling import top_p_filter
+
+    model, vocab = _m11_model()
+    block = model.config.block_size
+    text = tinyshakespeare(allow_standin=True)
+    held_out = "".join(c for c in text[int(0.9 * len(text)):] if c in vocab.chars)
+    starts = np.linspace(0, len(held_out) - block - 1, 64).astype(int)
+    windows = torch.tensor([_m11_encode(vocab, held_out[s:s + block]) for s in starts])
+    with torch.no_grad():
+        logits = model(windows)[0].reshape(-1, model.config.vocab_size)  # every position
+    sizes = (top_p_filter(logits, 0.9) > float("-inf")).sum(-1).numpy()
+    top5 = F.softmax(logits, -1).topk(5, dim=-1).values.sum(-1).numpy()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.6), layout="constrained")
+    axes[0].hist(sizes, bins=np.arange(0.5, sizes.max() + 1.5), color="C0")
+    axes[0].axvline(5, color="C3", linestyle="--", label="top-k 5 keeps 5, always")
+    axes[0].set_xlabel("characters in the nucleus, p = 0.9")
+    axes[0].set_ylabel("positions")
+    axes[0].set_title(f"top-p 0.9 keeps 1 to {sizes.max()} characters (median "
+                      f"{np.median(sizes):.0f})", fontsize=10)
+    axes[0].legend(fontsize=8)
+    axes[1].hist(top5, bins=40, color="C2")
+    axes[1].axvline(0.9, color="C3", linestyle="--", label="p = 0.9")
+    axes[1].set_xlabel("probability mass kept by top-5")
+    axes[1].set_title(f"top-5 keeps {top5.min():.2f} to {top5.max():.3f} of the mass; less "
+                      f"than 0.9 at {(top5 < 0.9).mean():.0%} of the positions", fontsize=10)
+    axes[1].legend(fontsize=8)
+    fig.suptitle(f"{len(sizes):,} positions of held-out Shakespeare (the last 10%)", fontsize=10)
+    save(fig, path)
+
+
+@figure("11", "11-kv-cache-work.png")
+def sampling_kv_cache_work(path: Path) -> None:
+    """How many positions generate runs through the model at each step, with and without the
+    KV cache, recorded by wrapping the model: the prefill, one position per step, and the
+    recomputation once the context is full."""
+    import torch
+
+    from modules.m11_sampling import SamplingSettings, generate
+
+    model, vocab = _m11_model()
+
+    class Widths(torch.nn.Module):
+        """The model, recording the width of every input it is run on."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.config, self.widths = inner, inner.config, []
+
+        def forward(self, idx, targets=None, caches=None):
+            self.widths.append(idx.shape[1])
+            return self.inner(idx, targets, caches)
+
+    prompt = torch.tensor([_m11_encode(vocab, "ROMEO:\n")])  # (1, 7)
+    n = 100
+    block = model.config.block_size
+    widths = {}
+    for use_cache in (False, True):
+        wrapped = Widths(model)
+        generate(wrapped, prompt, n, SamplingSettings(temperature=0), use_cache=use_cache)
+        widths[use_cache] = wrapped.widths
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.8), layout="constrained")
+    for use_cache, style, name in ((False, "s-", "without cache"), (True, "o-", "with KV cache")):
+        w = widths[use_cache]
+        axes[0].plot(range(len(w)), w, style, markersize=2.5, label=name)
+        axes[1].plot(range(len(w)), np.cumsum(w), style, markersize=2.5,
+                     label=f"{name}: {sum(w):,} positions in all")
+    axes[0].axhline(block, color="gray", linestyle=":", linewidth=1)
+    full_at = block - prompt.shape[1]
+    axes[0].annotate(f"the cache is full after {full_at} new tokens:\nthe context slides, "
+                     f"recompute {block} positions", (full_at + 1, block),
+                     xytext=(full_at + 4, block * 0.4), fontsize=8,
+                     arrowprops={"arrowstyle": "->", "color": "gray"})
+    axes[0].set_xlabel("model call (0 = the prompt)")
+    axes[0].set_ylabel("positions run through the model")
+    axes[0].set_title(f"greedy, {n} new tokens after a {prompt.shape[1]}-character prompt, "
+                      f"context {block}",
+                      fontsize=10)
+    axes[0].legend(fontsize=8)
+    axes[1].set_xlabel("model call")
+    axes[1].set_ylabel("positions so far")
+    axes[1].set_title("the work: quadratic while the context grows, then linear", fontsize=10)
+    axes[1].legend(fontsize=8)
+    save(fig, path)
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 

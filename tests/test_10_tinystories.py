@@ -40,7 +40,9 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch_checks import gen
 
+from modules.course.catalogue import find_module
 from modules.course.manifest import course_manifest
+from modules.course.notebook_run import execute_notebook, notebook_to_run
 from modules.course.paths import DATA_DIR
 from modules.course.story_shards import STORY_END, read_shard_manifest
 from modules.m03_bigram import CharVocab
@@ -498,3 +500,11 @@ def test_checkpoint_tokenizer_reads_char_and_bpe_records(small_bpe):
     assert rebuilt.vocab == tokenizer.vocab and rebuilt.merges == tokenizer.merges
     with pytest.raises(ValueError, match="records no tokenizer"):
         checkpoint_tokenizer({"model": {}})
+
+
+# --- the notebook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_10_notebook_runs_top_to_bottom():
+    execute_notebook(notebook_to_run(find_module("10")))
