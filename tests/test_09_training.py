@@ -55,7 +55,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
-from torch_checks import close, gen
+from torch_checks import close, gen, global_rng_kept
 
 from modules.course.catalogue import find_module
 from modules.course.notebook_run import execute_notebook, notebook_to_run
@@ -125,11 +125,8 @@ def random_ids(shape: tuple[int, ...], seed: int, vocab_size: int = 23) -> torch
 @pytest.fixture
 def keep_global_rng():
     """Tests that seed and draw from the global generators put them back afterwards."""
-    states = torch.get_rng_state(), random.getstate(), np.random.get_state()
-    yield
-    torch.set_rng_state(states[0])
-    random.setstate(states[1])
-    np.random.set_state(states[2])
+    with global_rng_kept():
+        yield
 
 
 # --- provided code ------------------------------------------------------------------------------
@@ -907,18 +904,6 @@ def loop_config(tmp_path: Path, out: str = "run", **changes) -> TrainConfig:
                 dtype="float32", max_iters=4, lr_decay_iters=4, warmup_iters=1,
                 eval_interval=2, eval_iters=2, log_interval=1, sample_interval=0)
     return dataclasses.replace(CONFIGS["tiny"], **{**base, **changes})
-
-
-@contextlib.contextmanager
-def global_rng_kept():
-    """Put Python's, NumPy's and torch's global generators back afterwards (train seeds them)."""
-    states = torch.get_rng_state(), random.getstate(), np.random.get_state()
-    try:
-        yield
-    finally:
-        torch.set_rng_state(states[0])
-        random.setstate(states[1])
-        np.random.set_state(states[2])
 
 
 def run(config: TrainConfig, resume: bool = False):

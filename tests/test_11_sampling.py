@@ -26,21 +26,18 @@ Tests of provided code carry no exercise marker and pass on the scaffold.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import io
 import math
 import os
-import random
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch_checks import close, gen
+from torch_checks import close, gen, global_rng_kept
 
 from modules.course.catalogue import find_module
 from modules.course.notebook_run import execute_notebook, notebook_to_run
@@ -513,18 +510,6 @@ def test_11_7_sliding_windows_match_a_hand_loop(stride):
 
 CORPUS = ("the cat sat on the mat.\nthe dog lay on the rug.\n"
           "a bird sang in the tree; we ran to see it!\n") * 30
-
-
-@contextlib.contextmanager
-def global_rng_kept():
-    """Put Python's, NumPy's and torch's global generators back afterwards (train seeds them)."""
-    states = torch.get_rng_state(), random.getstate(), np.random.get_state()
-    try:
-        yield
-    finally:
-        torch.set_rng_state(states[0])
-        random.setstate(states[1])
-        np.random.set_state(states[2])
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,10 @@ comparison whose failure message names the tensor."""
 
 from __future__ import annotations
 
+import contextlib
+import random
+
+import numpy as np
 import torch
 
 
@@ -25,3 +29,16 @@ def close(got: torch.Tensor, want: torch.Tensor, tol: float, name: str = "") -> 
 def leaf_copy(t: torch.Tensor) -> torch.Tensor:
     """A detached copy of `t` that collects its own gradient."""
     return t.detach().clone().requires_grad_(True)
+
+
+@contextlib.contextmanager
+def global_rng_kept():
+    """Put Python's, NumPy's and torch's global generators back afterwards (code that trains
+    seeds them)."""
+    states = torch.get_rng_state(), random.getstate(), np.random.get_state()
+    try:
+        yield
+    finally:
+        torch.set_rng_state(states[0])
+        random.setstate(states[1])
+        np.random.set_state(states[2])
